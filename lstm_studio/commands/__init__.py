@@ -1,0 +1,1 @@
+"""One module per `lstm-studio` subcommand; see lstm_studio.cli for the contract."""

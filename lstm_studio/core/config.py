@@ -1,0 +1,122 @@
+"""One dataclass config per concern, all JSON-serialisable.
+
+Checkpoints, projects and the run store save these as JSON so a model can be rebuilt and its
+preprocessing replayed exactly. `config_from_dict` ignores unknown keys and fills missing ones
+with defaults, so files written by older or newer versions keep loading.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+CLEANING_STEPS: tuple[str, ...] = (
+    "normalize_unicode",  # 0. Unicode NFC
+    "remove_urls_html",  # 1. URLs and HTML tags, tokenised leftovers included
+    "remove_punctuation_digits",  # 2. punctuation and digits, keeping word-joining underscores
+    "remove_emoji",  # 3. emoji, emoticons, flags, pictographs
+    "normalize_whitespace",  # 4.
+    "lowercase",  # 5.
+)
+
+CELLS: tuple[str, ...] = ("rnn", "lstm", "gru")
+NONLINEARITIES: tuple[str, ...] = ("tanh", "relu")
+POOLINGS: tuple[str, ...] = ("last", "mean", "max")
+TASKS: tuple[str, ...] = ("classify", "lm")
+OPTIMIZERS: tuple[str, ...] = ("adam", "adamw", "sgd")
+
+
+@dataclass
+class DataConfig:
+    """Which sources were loaded and how their splits were decided."""
+
+    sources: list[str] = field(default_factory=list)
+    split_overrides: dict[str, str] = field(default_factory=dict)  # source path -> split
+    encoding: str | None = None  # None: UTF-8 / UTF-16 by BOM
+    text_column: str | None = None
+    label_column: str | None = None
+    # Random stratified re-split; None keeps the sources' own splits.
+    random_split: tuple[float, float, float] | None = None
+    random_split_seed: int = 0
+
+
+@dataclass
+class CleaningConfig:
+    steps: dict[str, bool] = field(default_factory=lambda: {s: True for s in CLEANING_STEPS})
+    detect_language: bool = True
+    languages: list[str] = field(default_factory=lambda: ["vi"])
+    threshold: float = 0.9  # minimum normalised langid probability to keep a document
+    candidate_languages: list[str] | None = None  # langid.set_languages restriction
+    drop_empty: bool = True
+
+
+@dataclass
+class VocabConfig:
+    min_freq: int = 1
+    max_size: int | None = 20000
+    max_len: int | None = None  # None: suggested (p95 of training lengths)
+    lm_specials: bool = False  # add <bos>/<eos> for language modelling
+
+
+@dataclass
+class ModelConfig:
+    task: str = "classify"
+    cell: str = "lstm"
+    nonlinearity: str = "tanh"  # rnn only
+    embedding_dim: int = 128
+    hidden_size: int = 128
+    num_layers: int = 1
+    bidirectional: bool = False
+    dropout: float = 0.0
+    pooling: str = "last"
+    tie_weights: bool = False  # lm only; needs embedding_dim == hidden_size
+    vocab_size: int = 0  # filled from the vocabulary
+    num_classes: int = 0  # filled from the dataset (classify)
+
+
+@dataclass
+class TrainConfig:
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    plateau_schedule: bool = False
+    plateau_factor: float = 0.5
+    plateau_patience: int = 1
+    batch_size: int = 64
+    epochs: int = 5
+    grad_clip: float | None = 1.0
+    early_stopping: int | None = None  # patience in epochs; None disables
+    seed: int = 0
+    device: str = "cpu"
+    threads: int | None = None
+    max_len: int | None = None  # truncate longer sequences (None: the vocabulary's max_len)
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    # The lecture's RNNClassifier: embedding 200, hidden 50, one plain RNN layer.
+    "Lecture RNN": {"cell": "rnn", "nonlinearity": "tanh", "embedding_dim": 200, "hidden_size": 50,
+                    "num_layers": 1, "bidirectional": False},
+    "LSTM": {"cell": "lstm", "embedding_dim": 200, "hidden_size": 128, "num_layers": 1,
+             "bidirectional": False},
+    "BiLSTM": {"cell": "lstm", "embedding_dim": 200, "hidden_size": 128, "num_layers": 1,
+               "bidirectional": True},
+    "GRU": {"cell": "gru", "embedding_dim": 200, "hidden_size": 128, "num_layers": 1,
+            "bidirectional": False},
+}
+
+
+def config_to_dict(config: Any) -> dict[str, Any]:
+    return dataclasses.asdict(config)
+
+
+def config_from_dict(cls: type[T], data: dict[str, Any] | None) -> T:
+    """Build `cls` from `data`, ignoring unknown keys and defaulting missing ones."""
+    data = data or {}
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    kwargs = {key: value for key, value in data.items() if key in names}
+    if cls is DataConfig and isinstance(kwargs.get("random_split"), list):
+        kwargs["random_split"] = tuple(kwargs["random_split"])
+    return cls(**kwargs)
