@@ -93,6 +93,9 @@ class TrainConfig:
     device: str = "cpu"
     threads: int | None = None
     max_len: int | None = None  # truncate longer sequences (None: the vocabulary's max_len)
+    momentum: float = 0.0  # sgd only
+    restore_best: bool = True  # end with the best validated epoch's weights
+    time_budget_s: float | None = None  # stop (after validating) once training took this long
 
 
 PRESETS: dict[str, dict[str, Any]] = {

@@ -1,0 +1,201 @@
+"""Training inside the app: event-loop responsiveness and throughput vs the same run headless.
+
+(a) While the Train tab trains an LSTM on NTC-SCV (Start clicked, plots live), a 10 ms QTimer
+    probe records the gaps between its ticks: targets max gap <= 100 ms, p99 gap < 30 ms.
+(b) The same run (same data, configs, seed, threads) through `pipeline.train_model` with no
+    GUI, in the same command: app throughput / headless throughput, target >= 95%.
+
+Usage: python bench/bench_gui_train.py [--subset N] [--epochs E] [--hidden H] [--threads T]
+       [--order app-first|headless-first]
+`--subset N` trains on N training documents (balanced), N/5 validation and N/5 test ones.
+Skips (exit 0) when ../shared/data/ntc-scv is absent. The machine may be shared: compare the
+ratio, which is measured in one process, rather than absolute numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import math
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("LSTM_STUDIO_HOME", str(REPO_ROOT / "bench" / "out" / "home"))
+
+DATA_DIR = REPO_ROOT.parent / "shared" / "data" / "ntc-scv"
+PROBE_MS = 10
+
+
+def subset(dataset: Any, count: int, seed: int = 0) -> Any:
+    """`count` balanced training documents and count/5 each of validation and test."""
+    rng = random.Random(seed)
+    chosen = []
+    for split, size in (("train", count), ("valid", max(2, count // 5)),
+                        ("test", max(2, count // 5))):
+        by_label: dict[Any, list] = {}
+        for doc in dataset.split(split):
+            by_label.setdefault(doc.label, []).append(doc)
+        per_label = max(1, size // max(1, len(by_label)))
+        for docs in by_label.values():
+            chosen.extend(rng.sample(docs, min(per_label, len(docs))))
+    return dataset.with_documents(chosen)
+
+
+def headless(dataset: Any, model_config: Any, train_config: Any) -> dict[str, float]:
+    from lstm_studio.core.config import VocabConfig
+    from lstm_studio.core.pipeline import train_model
+
+    started = time.perf_counter()
+    result = train_model(dataset, VocabConfig(), model_config, train_config, record_run=False)
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "tokens_per_s": _tokens_per_s(result), "status": result.status}
+
+
+def _tokens_per_s(result: Any) -> float:
+    values = [h["tokens_per_s"] for h in result.history if h.get("tokens_per_s")]
+    return statistics.mean(values) if values else float("nan")
+
+
+def in_app(dataset: Any, model_config: Any, train_config: Any) -> dict[str, Any]:
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from lstm_studio.gui.state import AppState
+    from lstm_studio.gui.train_tab import TrainTab
+
+    app = QApplication.instance() or QApplication([])
+    state = AppState()
+    state.set_dataset(dataset)
+    tab = TrainTab(state)
+    tab.resize(1400, 900)
+    tab.show()
+    tab.form.set_configs(model_config, train_config)
+    app.processEvents()
+    if not tab.start_button.isEnabled():
+        raise SystemExit(f"Start is disabled: {tab.hint.text() or tab.form.problem()}")
+
+    clock = QElapsedTimer()
+    ticks: list[int] = []
+    marks: dict[str, int] = {}
+
+    def on_batch(batch: list[Any]) -> None:
+        kinds = {type(event).__name__ for event in batch}
+        if "StepEvent" in kinds:
+            marks.setdefault("first_step", clock.nsecsElapsed())
+        if "RunEnded" in kinds:
+            marks["run_ended"] = clock.nsecsElapsed()
+
+    probe = QTimer()
+    probe.setTimerType(Qt.TimerType.PreciseTimer)
+    probe.setInterval(PROBE_MS)
+    probe.timeout.connect(lambda: ticks.append(clock.nsecsElapsed()))
+    loop = QEventLoop()
+    tab.training_ended.connect(loop.quit)
+    clock.start()
+    probe.start()
+    started = time.perf_counter()
+    gui_cpu = time.thread_time()
+    tab.start_button.click()
+    tab.task.partial.connect(on_batch)
+    loop.exec()
+    seconds = time.perf_counter() - started
+    gui_cpu = time.thread_time() - gui_cpu
+    probe.stop()
+    result = tab.result
+    first, last = marks.get("first_step", 0), marks.get("run_ended", ticks[-1] if ticks else 0)
+    out = {"seconds": seconds, "tokens_per_s": _tokens_per_s(result) if result else float("nan"),
+           "status": getattr(result, "status", "none"), "batches": tab._batches,
+           "steps": tab.plots.step_count(), "redraws": tab.plots.redraws,
+           "training": gap_stats([t for t in ticks if first <= t <= last]),
+           "whole": gap_stats(ticks),
+           "worst": sorted(((b - a) / 1e6, a / 1e9) for a, b in itertools.pairwise(ticks))[-3:],
+           "phases_s": (first / 1e9, last / 1e9), "gui_cpu_s": gui_cpu}
+    tab.shutdown()
+    tab.close()
+    return out
+
+
+def gap_stats(ticks: list[int]) -> dict[str, float]:
+    gaps = sorted((b - a) / 1e6 for a, b in itertools.pairwise(ticks))
+    if not gaps:
+        return {"count": 0, "max": math.nan, "p99": math.nan, "median": math.nan,
+                "over_30": 0}
+    return {"count": len(gaps), "max": gaps[-1],
+            "p99": gaps[min(len(gaps) - 1, int(0.99 * len(gaps)))],
+            "median": statistics.median(gaps), "over_30": sum(g > 30 for g in gaps)}
+
+
+def describe(name: str, stats: dict[str, float]) -> str:
+    return (f"{name}: {stats['count']} gaps, max {stats['max']:.1f} ms (target <= 100), "
+            f"p99 {stats['p99']:.1f} ms (target < 30), median {stats['median']:.1f} ms, "
+            f"{stats['over_30']} > 30 ms")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subset", type=int, default=2000,
+                        help="training documents to use (0: all 30,000)")
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--hidden", type=int, default=128)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--max-len", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--order", choices=("headless-first", "app-first"),
+                        default="headless-first")
+    args = parser.parse_args(argv)
+    zips = [DATA_DIR / "data_train.zip", DATA_DIR / "data_test.zip"]
+    if not all(path.is_file() for path in zips):
+        print(f"skipped: NTC-SCV data not found in {DATA_DIR}")
+        return 0
+
+    from lstm_studio.core.config import PRESETS, ModelConfig, TrainConfig
+    from lstm_studio.core.readers import load_sources
+
+    dataset = load_sources(zips)
+    if args.subset:
+        dataset = subset(dataset, args.subset)
+    model_config = ModelConfig(**{**PRESETS["LSTM"], "hidden_size": args.hidden})
+    train_config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size,
+                               max_len=args.max_len, threads=args.threads, seed=0)
+    counts = {split: len(dataset.split(split)) for split in ("train", "valid", "test")}
+    print(f"data: NTC-SCV {counts}; model: LSTM emb {model_config.embedding_dim} hidden "
+          f"{args.hidden}; epochs {args.epochs}, batch {args.batch_size}, max_len "
+          f"{args.max_len}, threads {args.threads or 'default'}")
+
+    runs: dict[str, dict[str, Any]] = {}
+    order = ("headless", "app") if args.order == "headless-first" else ("app", "headless")
+    for which in order:
+        if which == "headless":
+            runs[which] = headless(dataset, model_config, train_config)
+        else:
+            runs[which] = in_app(dataset, model_config, train_config)
+        print(f"{which:>8}: {runs[which]['seconds']:.1f} s, "
+              f"{runs[which]['tokens_per_s']:,.0f} tokens/s ({runs[which]['status']})")
+
+    app = runs["app"]
+    first, last = app["phases_s"]
+    print(f"(a) event loop, {PROBE_MS} ms QTimer probe; training steps ran from {first:.1f} s to "
+          f"{last:.1f} s after Start; {app['steps']} steps reached the GUI in "
+          f"{app['batches']} batches, {app['redraws']} plot refreshes; GUI thread CPU "
+          f"{app['gui_cpu_s']:.2f} s ({app['gui_cpu_s'] / app['seconds']:.1%} of the run)")
+    print("    " + describe("while training", app["training"]))
+    print("    " + describe("Start to finished", app["whole"]))
+    print("    worst gaps (ms at s): " + ", ".join(f"{gap:.0f} at {at:.2f}"
+                                                   for gap, at in app["worst"]))
+    ratio = app["tokens_per_s"] / runs["headless"]["tokens_per_s"]
+    wall = runs["headless"]["seconds"] / app["seconds"]
+    print(f"(b) throughput in the app / headless: {ratio:.1%} tokens/s (target >= 95%), "
+          f"{wall:.1%} by wall time")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,148 @@
+"""`lstm-studio data PATH...`: load dataset sources and print their summary.
+
+A readable table on stdout (or JSON with --json), a progress bar on stderr while reading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+from lstm_studio.commands.common import StderrBar, print_json
+from lstm_studio.core.config import DataConfig
+from lstm_studio.core.errors import ConfigError, DataError
+from lstm_studio.core.readers import load_sources
+from lstm_studio.core.summary import DatasetSummary, random_split, summarize
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "data",
+        help="load dataset sources and summarise them",
+        description="Load folders, zips, CSV/TSV, JSON Lines, fastText or text files together "
+                    "and print documents per split and label, lengths, duplicates and empties.",
+    )
+    add_source_arguments(parser)
+    parser.add_argument("--random-split", metavar="TRAIN,VALID,TEST",
+                        help="re-split at random, stratified by label (e.g. 0.8,0.1,0.1)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of --random-split")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.set_defaults(func=run)
+
+
+def add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags that say how to read sources (shared with other commands that load data)."""
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="dataset sources")
+    parser.add_argument("--split-override", action="append", default=[], metavar="PATH=SPLIT",
+                        help="send every document of a source to a split (repeatable)")
+    parser.add_argument("--text-column", help="CSV/TSV column or JSON key holding the text")
+    parser.add_argument("--label-column", help="CSV/TSV column or JSON key holding the label")
+    parser.add_argument("--encoding", help="text encoding when not UTF-8/UTF-16 (e.g. cp1258)")
+
+
+def data_config_from_args(args: argparse.Namespace) -> DataConfig:
+    overrides: dict[str, str] = {}
+    for item in args.split_override:
+        path, sep, split = item.rpartition("=")
+        if not sep or not path or not split:
+            raise DataError(f"--split-override '{item}' must look like PATH=SPLIT.")
+        overrides[path] = split
+    return DataConfig(sources=list(args.paths), split_overrides=overrides,
+                      encoding=args.encoding, text_column=args.text_column,
+                      label_column=args.label_column)
+
+
+def parse_ratios(text: str) -> tuple[float, float, float]:
+    try:
+        ratios = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        ratios = ()
+    if len(ratios) != 3:
+        raise ConfigError(f"--random-split '{text}' must be three numbers like 0.8,0.1,0.1.")
+    return ratios  # type: ignore[return-value]
+
+
+def run(args: argparse.Namespace) -> int:
+    config = data_config_from_args(args)
+    if args.random_split:
+        config.random_split = parse_ratios(args.random_split)
+        config.random_split_seed = args.seed
+    bar = StderrBar("Reading")
+    started = time.monotonic()
+    dataset = load_sources(args.paths, config, progress=bar.progress())
+    seconds = time.monotonic() - started
+    if config.random_split is not None:
+        dataset = random_split(dataset, config.random_split, config.random_split_seed)
+    summary = summarize(dataset)
+    if args.json:
+        data = summary.to_dict()
+        data["seconds"] = round(seconds, 3)
+        print_json(data)
+    else:
+        print(format_summary(summary, seconds))
+    return 0
+
+
+def _n(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def format_table(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = [row[0].ljust(widths[0])] + [cell.rjust(w) for cell, w in zip(row[1:], widths[1:],
+                                                                            strict=True)]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def format_summary(summary: DatasetSummary, seconds: float | None = None) -> str:
+    """The human-readable report: split x label table, lengths, duplicates, sources."""
+    columns = summary.labels or [""]
+    header = ["split", *(label or "documents" for label in columns)]
+    if summary.labels:
+        header.append("total")
+    rows: list[list[str]] = [header]
+    totals: dict[str, int] = {}
+    for split, counts in summary.splits.items():
+        row = [split, *(_n(counts.get(label, 0)) for label in columns)]
+        if summary.labels:
+            row.append(_n(sum(counts.values())))
+        rows.append(row)
+        for label, count in counts.items():
+            totals[label] = totals.get(label, 0) + count
+    if len(summary.splits) > 1:
+        row = ["total", *(_n(totals.get(label, 0)) for label in columns)]
+        if summary.labels:
+            row.append(_n(summary.documents))
+        rows.append(row)
+    took = f" in {seconds:.2f} s" if seconds is not None else ""
+    plural = "s" if len(summary.sources) != 1 else ""
+    lengths = summary.lengths
+    out = [
+        f"{_n(summary.documents)} documents from {len(summary.sources)} source{plural}{took}",
+        "",
+        format_table(rows),
+        "",
+        f"Length (whitespace tokens): min {_n(lengths.min)}, median {_n(lengths.median)}, "
+        f"p95 {_n(lengths.p95)}, max {_n(lengths.max)}",
+        f"Exact duplicates (whitespace-normalised): {_n(summary.duplicates)} extra copies in "
+        f"{_n(summary.duplicate_groups)} groups ({_n(summary.cross_split_duplicates)} groups "
+        "span splits)",
+        f"Empty documents: {_n(summary.empty)}",
+        f"Not in Unicode NFC: {_n(summary.non_nfc)}",
+        "",
+        "Sources:",
+    ]
+    out.extend(_source_lines(summary.sources))
+    return "\n".join(out)
+
+
+def _source_lines(sources: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for source in sources:
+        lines.append(f"  {source['path']}  ({source['kind']}, {_n(source['documents'])} documents)")
+        lines.extend(f"    - {note}" for note in source["notes"])
+    return lines

@@ -1,0 +1,166 @@
+"""`lstm-studio inspect`: look inside the cell of a trained model, or at the lecture's toy cell.
+
+    lstm-studio inspect MODEL "sentence" [--layer L] [--direction D] [--unit J]   table per token
+    lstm-studio inspect MODEL "sentence" --step T [--unit J] [--stage S]         derivations
+    lstm-studio inspect --toy lecture [--set W_if=0.5] [--json]                  worked example
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from lstm_studio.commands.common import print_json
+from lstm_studio.core.errors import UserError
+
+_COLUMNS = {"lstm": ("f", "i", "g", "o", "c", "h"), "gru": ("r", "z", "n", "h"), "rnn": ("h",)}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "inspect",
+        help="trace every gate of a model on a sentence, or show the lecture's worked example",
+        description="Show the gate values of a trained model for each token of a sentence, "
+                    "the lecture-style derivation of one unit at one step, or the toy cell.",
+    )
+    parser.add_argument("model", nargs="?", help="model file (.safetensors) saved by training")
+    parser.add_argument("sentence", nargs="?", help="the sentence to trace")
+    parser.add_argument("--toy", metavar="PRESET",
+                        help="the toy 1x1 LSTM instead of a model: lecture, forget, remember")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="toy cell setting, e.g. W_if=0.5, x=1, c_prev=2 (repeatable)")
+    parser.add_argument("--layer", type=int, default=0, help="layer to show (default 0)")
+    parser.add_argument("--direction", choices=("forward", "backward"), default="forward")
+    parser.add_argument("--step", type=int, help="token position (0-based) to derive")
+    parser.add_argument("--unit", type=int, help="hidden unit to show (default 0)")
+    parser.add_argument("--stage", help="only this stage (e.g. forget, cell, hidden)")
+    parser.add_argument("--top", type=int, default=3, help="largest dot-product terms to list")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.set_defaults(func=run)
+
+
+def _toy_settings(pairs: list[str]) -> dict[str, float]:
+    settings = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        try:
+            settings[name.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise UserError(f"Toy settings look like NAME=NUMBER (e.g. W_if=0.5), not {pair!r}.")
+    return settings
+
+
+def _run_toy(args: argparse.Namespace) -> int:
+    from lstm_studio.core.gates.toy import toy_cell
+
+    cell = toy_cell(args.toy, **_toy_settings(args.set))
+    data = cell.to_dict()
+    if args.json:
+        print_json(data)
+        return 0
+    values = cell.values
+    print(f"Toy LSTM cell, preset {cell.preset!r}: x_t = {values['x']:g}, "
+          f"h_(t-1) = {values['h_prev']:g}, c_(t-1) = {values['c_prev']:g}")
+    for item in data["derivations"]:
+        print()
+        print(item["text"])
+    print()
+    print("f = {f:.3f}  i = {i:.3f}  g = {g:.3f}  o = {o:.3f}  c = {c:.3f}  h = {h:.3f}"
+          .format(**data))
+    for note in data["notes"]:
+        print(f"Note: {note}")
+    return 0
+
+
+def _top_lines(terms: dict[str, list[dict]], gate: str) -> list[str]:
+    from lstm_studio.core.gates.derivation import factor, num
+
+    lines = []
+    for source, symbol in (("input", f"W_i{gate}·x_t"), ("hidden", f"W_h{gate}·h_{{t-1}}")):
+        parts = [f"[{t['index']}] {factor(t['weight'])}·{factor(t['value'])} = {num(t['product'])}"
+                 for t in terms[source]]
+        if parts:
+            lines.append(f"  largest terms of {symbol}: " + ", ".join(parts))
+    return lines
+
+
+def _derivation_output(args: argparse.Namespace, tr: Any) -> int:
+    from lstm_studio.core.gates.derivation import STAGE_GATES, STAGES, derivation
+
+    d = tr.get(args.layer, args.direction)
+    step = args.step if args.step is not None else d.order[-1]
+    unit = args.unit or 0
+    stages = [args.stage] if args.stage else list(STAGES[tr.cell])
+    items = [derivation(tr, args.layer, args.direction, step, unit, s, args.top) for s in stages]
+    if args.json:
+        print_json({"tokens": tr.tokens, "derivations": [item.to_dict() for item in items]})
+        return 0
+    for index, item in enumerate(items):
+        if index:
+            print()
+        print(item.text)
+        if item.top_terms:
+            print("\n".join(_top_lines(item.top_terms, STAGE_GATES[tr.cell][item.stage])))
+    return 0
+
+
+def _table_output(args: argparse.Namespace, bundle: Any, tr: Any) -> int:
+    from lstm_studio.core.gates.prefix import prefix_predictions
+
+    d = tr.get(args.layer, args.direction)
+    unit = args.unit or 0
+    d.check_position(0, unit)
+    rows = prefix_predictions(bundle, args.sentence, k=5)
+    if args.json:
+        print_json({"trace": tr.to_dict(decimals=6),
+                    "prefix_predictions": [row.to_dict() for row in rows]})
+        return 0
+    predictions = ["{} {:.2f}".format(*row.best) for row in rows]
+    columns = _COLUMNS[tr.cell]
+    print(f"{tr.cell.upper()}: {tr.num_layers} layer(s), hidden {tr.hidden_size}"
+          f"{', bidirectional' if tr.bidirectional else ''}; showing layer {args.layer} "
+          f"{args.direction}, unit {unit} (* = not in the vocabulary)")
+    header = f"{'t':>4}  {'token':<16} {'id':>6}  " + "".join(f"{c:>8}" for c in columns)
+    header += f"{'|h|':>8}" + ("  prediction so far" if predictions else "")
+    print(header)
+    for t in d.order:
+        values = [d.gates[c].value[t, unit] if c in d.gates and c != "h" else None
+                  for c in columns]
+        row = []
+        for column, value in zip(columns, values, strict=True):
+            if column == "c":
+                value = d.c[t, unit]
+            elif column == "h":
+                value = d.h[t, unit]
+            row.append(f"{value:8.3f}")
+        token = tr.tokens[t] + ("*" if tr.oov[t] else "")
+        ident = tr.ids[t] if tr.ids is not None else ""
+        norm = float((d.h[t] ** 2).sum() ** 0.5)
+        line = f"{t:>4}  {token[:16]:<16} {ident!s:>6}  " + "".join(row) + f"{norm:8.3f}"
+        if predictions:
+            line += f"  {predictions[t]}"
+        print(line)
+    print("Derive one unit at one step with --step T --unit J (all six stages, lecture form).")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.toy:
+        if args.model or args.sentence:
+            raise UserError("Use either --toy PRESET or a model file and a sentence, not both.")
+        return _run_toy(args)
+    if not args.model or args.sentence is None:
+        raise UserError('Give a model file and a sentence (lstm-studio inspect MODEL "text"), '
+                        "or --toy lecture.")
+    if args.set:
+        raise UserError("--set only applies to the toy cell (--toy).")
+    from lstm_studio.core.checkpoint import load_checkpoint
+    from lstm_studio.core.gates.trace import trace
+
+    bundle = load_checkpoint(args.model)
+    tr = trace(bundle, args.sentence)
+    if args.step is not None or args.unit is not None or args.stage:
+        return _derivation_output(args, tr)
+    return _table_output(args, bundle, tr)

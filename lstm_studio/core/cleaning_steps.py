@@ -1,0 +1,233 @@
+"""The six text-cleaning steps of the lecture, each a pure `str -> str` function.
+
+The steps are written for the text real review sites produce, not for tidy HTML: NTC-SCV was
+tokenised *after* scraping, so markup and links reach us with spaces inside them
+(`< a class = ' hashtag-link ' href = '...' > # bít tết </a>`, `http : / / www.foody.vn /`).
+Every pattern below therefore allows whitespace between the pieces of a tag or a URL.
+
+Character classes are decided from Unicode categories (cached per code point) rather than from
+hand-written ranges, so new emoji and scripts are handled without updating a table.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Callable
+
+from lstm_studio.core.config import CLEANING_STEPS
+
+# --- 1. URLs and HTML ------------------------------------------------------------------------
+
+_SCHEME = r"(?:https?|ftp)\s*:\s*/\s*/"
+# A URL token may run until whitespace or markup; tokenised URLs continue with " / path" pieces.
+_URL_BODY = r"[^\s<>\"']*(?:\s+/[^\s<>\"']*)*"
+_TLDS = r"(?:com|vn|net|org|info|biz|edu|gov|html?|php)"  # not "me"/"co": Vietnamese words
+_URL_RE = re.compile(
+    r"<\s*" + _SCHEME + r"[^<>]*>"  # <https://foody.com>
+    + r"|" + _SCHEME + r"\s*" + _URL_BODY  # http://x.vn/a and http : / / x.vn /
+    + r"|\bwww\s*\.\s*[^\s<>\"']+(?:\s+/[^\s<>\"']*)*"  # www.example.vn/...
+    # bare domains with a well-known ending: foody.vn, facebook.com/page
+    + r"|\b[\w-]+(?:\.[\w-]+)*\.(?:" + _TLDS + r")\b(?:/[^\s<>\"']*)?",
+    re.IGNORECASE,
+)
+_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+# Tag names are listed so that ordinary text such as "giá < 50k và > 30k" is never taken
+# for a tag; the tokenised form "< / a >" is accepted as well as "</a>".
+_TAG_NAMES = (
+    "a|abbr|b|blockquote|body|br|button|center|code|del|div|em|font|form|h[1-6]|head|hr|html|"
+    "i|iframe|img|input|ins|label|li|link|meta|noscript|ol|option|p|pre|s|script|select|small|"
+    "source|span|strike|strong|style|sub|sup|table|tbody|td|textarea|tfoot|th|thead|title|tr|"
+    "u|ul|video"
+)
+_TAG_RE = re.compile(
+    r"<\s*/?\s*(?:" + _TAG_NAMES + r")(?![\w-])"
+    # attributes: each is a whole word, optionally "= value"; no nested ambiguity, so a "<"
+    # without a closing ">" fails in linear time.
+    r"(?:\s+[\w:-]+(?:\s*=\s*(?:'[^']*'|\"[^\"]*\"|[^\s'\">]+))?)*\s*/?\s*>"
+    r"|<!--.*?-->",
+    re.IGNORECASE | re.DOTALL,
+)
+# Script and style bodies are code, not text: drop them with their tags.
+_SCRIPT_RE = re.compile(
+    r"<\s*(script|style)\b[^<>]*>.*?<\s*/\s*\1\s*>", re.IGNORECASE | re.DOTALL
+)
+# HTML entities, also tokenised ("& gt ;"); they become the character they stand for.
+_ENTITY_RE = re.compile(r"&\s*(#\s*\d+|#\s*x[0-9a-fA-F]+|[a-zA-Z]{2,8})\s*;")
+
+
+def _decode_entity(match: re.Match[str]) -> str:
+    name = re.sub(r"\s+", "", match.group(1))
+    decoded = html.unescape(f"&{name};")
+    return match.group(0) if decoded == f"&{name};" else decoded
+
+
+def remove_urls_html(text: str) -> str:
+    """Drop links, e-mail addresses and tags; keep the text between tags (the anchor text)."""
+    if "<" in text:
+        text = _SCRIPT_RE.sub(" ", text)
+        text = _URL_RE.sub(" ", text)  # before tags: "<https://...>" is a link, not a tag
+        text = _TAG_RE.sub(" ", text)
+    else:
+        text = _URL_RE.sub(" ", text)
+    if "@" in text:
+        text = _EMAIL_RE.sub(" ", text)
+    if "&" in text:
+        text = _ENTITY_RE.sub(_decode_entity, text)
+    return text
+
+
+# --- emoticons (used by steps 2 and 3) ----------------------------------------------------
+
+# Eyes, optional nose, mouth; the pieces may be separated by single spaces because the corpus
+# is tokenised (": - D", ": )", "= ) )"). A letter mouth must not start a word (": Dê").
+_EMOTICON_RE = re.compile(
+    r"(?<![^\s(\[])"
+    r"(?:"
+    r"[:;=]\s?['\-^o]?\s?(?:[)(\]\[]+(?:\s?[)(\]\[])*|[DdPpOo3vV*@$|](?![^\W_]))"
+    r"|<\s?/?\s?3+(?![\w])"  # <3 and </3
+    r"|\^\s?[_.\-]?\s?\^+"  # ^^ ^_^ ^.^
+    r"|[-=>Tt;]\s?[_.]\s?[-=<Tt;](?![\w])"  # -_- =.= >.< T_T
+    r"|[xX]D+(?![\w])"  # xD XD
+    r")"
+)
+
+
+def remove_emoticons(text: str) -> str:
+    return _EMOTICON_RE.sub(" ", text)
+
+
+# --- 2. punctuation and digits -------------------------------------------------------------
+
+def _is_punct_or_digit(char: str) -> bool:
+    category = unicodedata.category(char)
+    # P*: punctuation; N*: digits and other numbers; Sm/Sc/Sk: + < = > $ ₫ ^ ` ...
+    # ("So" symbols such as emoji belong to step 3). The underscore joins Vietnamese words.
+    return char != "_" and (category[0] in "PN" or category in ("Sm", "Sc", "Sk"))
+
+
+def _is_pictograph(char: str) -> bool:
+    category = unicodedata.category(char)
+    # So: emoji, flags (regional indicators), dingbats, pictographs; Co: private-use icons;
+    # Sk/Mn/Me/Cf parts of emoji sequences: skin tones, variation selectors, keycaps, ZWJ, tags.
+    if category in ("So", "Co"):
+        return True
+    code = ord(char)
+    return (
+        0x1F3FB <= code <= 0x1F3FF  # skin-tone modifiers
+        or 0xFE00 <= code <= 0xFE0F  # variation selectors
+        or code in (0x200D, 0x20E3)  # zero-width joiner, combining keycap
+        or 0xE0020 <= code <= 0xE007F  # tag characters of subdivision flags
+    )
+
+
+class _CharTable(dict):
+    """A `str.translate` table filled lazily: each code point is classified once per process."""
+
+    def __init__(self, predicate: Callable[[str], bool]) -> None:
+        super().__init__()
+        self._predicate = predicate
+
+    def __missing__(self, code: int) -> str | int:
+        value: str | int = " " if self._predicate(chr(code)) else code  # code: keep as is
+        self[code] = value
+        return value
+
+
+_PUNCT_DIGITS = _CharTable(_is_punct_or_digit)
+_PICTOGRAPHS = _CharTable(_is_pictograph)
+# An underscore survives only between two letters (or marks) of a word: "giới_thiệu".
+_STRAY_UNDERSCORES = re.compile(r"(?<![^\W\d_])_+|_+(?![^\W\d_])")
+_UNDERSCORE_RUNS = re.compile(r"__+")
+
+
+def remove_punctuation_digits(text: str) -> str:
+    """Replace punctuation, digits and math/currency symbols by spaces, keep word-joining `_`.
+
+    Emoticons go first and whole: otherwise ": - D" would leave a stray "D" behind.
+    """
+    text = remove_emoticons(text)
+    text = text.translate(_PUNCT_DIGITS)
+    if "_" in text:
+        text = _STRAY_UNDERSCORES.sub(" ", text)
+        text = _UNDERSCORE_RUNS.sub("_", text)
+    return text
+
+
+# --- 3. emoji, emoticons, flags, pictographs ------------------------------------------------
+
+def remove_emoji(text: str) -> str:
+    return remove_emoticons(text).translate(_PICTOGRAPHS)
+
+
+# --- 0, 4, 5 ---------------------------------------------------------------------------------
+
+# Tokenisers that did not know about combining marks split decomposed text into tokens made of
+# a mark alone: "Qua ́ n" for "Quán", "cu ̉ a" for "của" (2,167 NTC-SCV files). A mark token is
+# glued back to the syllable before it, and to the next token too when that token is a
+# Vietnamese syllable ending (final consonant or trailing vowel), which "n", "ng", "a" are and
+# an ordinary next word ("và không") is not.
+_SPLIT_MARK_RE = re.compile(
+    r"(?<=\S)[ \t]+([\u0300-\u036f]+)(?!\S)"
+    r"(?:[ \t]+((?:[aiouy]{1,2}|[aiouy]?(?:ch|nh|ng|[cmnpt])))(?![^\W_]))?",
+    re.IGNORECASE,
+)
+
+
+_COMBINING_MARK_RE = re.compile(r"[\u0300-\u036f]")
+
+
+def _glue_mark(match: re.Match[str]) -> str:
+    return match.group(1) + (match.group(2) or "")
+
+
+def normalize_unicode(text: str) -> str:
+    """NFC, after re-attaching combining marks that tokenisation split off ("qua ́ n" -> "quán").
+
+    NFC turns a decomposed "e + ◌́" into the single "é" the vocabulary will also see; it cannot
+    reach a mark separated from its letter by a space, hence the repair first.
+    """
+    if _COMBINING_MARK_RE.search(text):
+        text = _SPLIT_MARK_RE.sub(_glue_mark, text)
+    return unicodedata.normalize("NFC", text)
+
+
+# Invisible format characters: a zero-width space separates words, the others separate nothing.
+_INVISIBLE: dict[int, str | None] = {0x200B: " ", 0x200C: None, 0x2060: None, 0xFEFF: None,
+                                     0x00AD: None}
+
+
+def normalize_whitespace(text: str) -> str:
+    """Collapse every run of whitespace (newlines, tabs, no-break spaces) to one space."""
+    return " ".join(text.translate(_INVISIBLE).split())
+
+
+def lowercase(text: str) -> str:
+    return text.lower()
+
+
+STEP_FUNCTIONS: dict[str, Callable[[str], str]] = {
+    "normalize_unicode": normalize_unicode,
+    "remove_urls_html": remove_urls_html,
+    "remove_punctuation_digits": remove_punctuation_digits,
+    "remove_emoji": remove_emoji,
+    "normalize_whitespace": normalize_whitespace,
+    "lowercase": lowercase,
+}
+assert tuple(STEP_FUNCTIONS) == CLEANING_STEPS, "step table out of sync with CLEANING_STEPS"
+
+STEP_TITLES: dict[str, str] = {
+    "normalize_unicode": "Unicode NFC normalisation",
+    "remove_urls_html": "Remove URLs and HTML tags",
+    "remove_punctuation_digits": "Remove punctuation and digits",
+    "remove_emoji": "Remove emoji, emoticons and flags",
+    "normalize_whitespace": "Normalise whitespace",
+    "lowercase": "Lowercase",
+}
+
+
+def enabled_steps(steps: dict[str, bool]) -> list[str]:
+    """The enabled step names in the lecture's order (unknown names are ignored)."""
+    return [name for name in CLEANING_STEPS if steps.get(name, False)]

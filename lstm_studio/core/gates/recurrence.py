@@ -1,0 +1,176 @@
+"""The recurrence, unrolled one timestep at a time with every intermediate kept.
+
+PyTorch's fused kernels hide the gates; this module recomputes them with the module's own weights
+(see fused.py) using exactly PyTorch's equations, so a trace can show every term and a gradient
+can be taken with respect to each h_t. Tracing and gradient flow both run through `unroll`, so
+what the user inspects and what is differentiated is the same computation. Exactness against
+nn.LSTM / nn.GRU / nn.RNN is a property test (tests/core/test_gates_exact.py).
+
+Equations (PyTorch's documentation, gate blocks in PyTorch's fused order):
+  LSTM  i,f,o = σ(W_i·x + b_i + W_h·h + b_h), g = tanh(...), c' = f⊙c + i⊙g, h' = o⊙tanh(c')
+  GRU   r,z = σ(W_i·x + b_i + W_h·h + b_h), n = tanh(W_in·x + b_in + r⊙(W_hn·h + b_hn)),
+        h' = (1 − z)⊙n + z⊙h
+  RNN   h' = tanh|relu(W_ih·x + b_ih + W_hh·h + b_hh)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from lstm_studio.core.gates.fused import DIRECTIONS, CellParams, gate_rows
+
+
+@dataclass
+class Record:
+    """Everything one layer/direction computed, indexed by token position: arrays are [B, T, ...].
+
+    Fused arrays ([..., G*H]) keep PyTorch's gate order; split them with `fused.gate_rows`.
+    """
+
+    x: torch.Tensor  # layer input x_t [B, T, In]
+    h_prev: torch.Tensor  # state the step started from [B, T, H]
+    c_prev: torch.Tensor | None  # LSTM only
+    input_term: torch.Tensor  # W_ih·x_t without bias [B, T, G*H]
+    hidden_term: torch.Tensor  # W_hh·h_{t-1} without bias [B, T, G*H]
+    pre: torch.Tensor  # pre-activation [B, T, G*H] (GRU n: W_in·x + b_in + r⊙(W_hn·h + b_hn))
+    act: torch.Tensor  # activation [B, T, G*H]
+    c: torch.Tensor | None  # LSTM cell state [B, T, H]
+    h: torch.Tensor  # hidden state [B, T, H]
+
+
+@dataclass
+class Unrolled:
+    output: torch.Tensor  # last layer, directions concatenated [B, T, D*H]; zero past each length
+    h_n: torch.Tensor  # [L*D, B, H]
+    c_n: torch.Tensor | None
+    records: dict[tuple[int, str], Record] = field(default_factory=dict)
+    # Last layer's h_t tensors in position order per direction (graph nodes, for gradients).
+    last_states: dict[str, list[torch.Tensor]] = field(default_factory=dict)
+
+
+def _step(params: CellParams, gi: torch.Tensor, h: torch.Tensor, c: torch.Tensor | None):
+    """One cell step from the precomputed input term `gi` (W_ih·x, no bias)."""
+    hidden = params.hidden_size
+    gh = h @ params.w_hh.T
+    a_in = gi + params.b_ih
+    a_h = gh + params.b_hh
+    if params.cell == "lstm":
+        pre = a_in + a_h
+        act = torch.cat([
+            torch.sigmoid(pre[:, : 2 * hidden]),  # i, f
+            torch.tanh(pre[:, 2 * hidden: 3 * hidden]),  # g
+            torch.sigmoid(pre[:, 3 * hidden:]),  # o
+        ], dim=1)
+        i, f = act[:, :hidden], act[:, hidden: 2 * hidden]
+        g, o = act[:, 2 * hidden: 3 * hidden], act[:, 3 * hidden:]
+        c_new = f * c + i * g
+        h_new = o * torch.tanh(c_new)
+        return gh, pre, act, h_new, c_new
+    if params.cell == "gru":
+        rz = torch.sigmoid(a_in[:, : 2 * hidden] + a_h[:, : 2 * hidden])
+        r, z = rz[:, :hidden], rz[:, hidden:]
+        pre_n = a_in[:, 2 * hidden:] + r * a_h[:, 2 * hidden:]
+        n = torch.tanh(pre_n)
+        pre = torch.cat([a_in[:, : 2 * hidden] + a_h[:, : 2 * hidden], pre_n], dim=1)
+        act = torch.cat([rz, n], dim=1)
+        h_new = (1 - z) * n + z * h
+        return gh, pre, act, h_new, None
+    pre = a_in + a_h
+    act = torch.relu(pre) if params.nonlinearity == "relu" else torch.tanh(pre)
+    return gh, pre, act, act, None
+
+
+def run_direction(params: CellParams, x: torch.Tensor, lengths: torch.Tensor, h0: torch.Tensor,
+                  c0: torch.Tensor | None, reverse: bool, record: bool):
+    """Unroll one layer/direction over x [B, T, In]; positions past a length keep their state.
+
+    Returns (h_list in position order, h_last, c_last, Record | None).
+    """
+    batch, steps, _ = x.shape
+    hidden = params.hidden_size
+    fused = params.w_ih.shape[0]
+    input_terms = x @ params.w_ih.T  # all timesteps at once
+    h, c = h0, c0
+    h_list: list[torch.Tensor | None] = [None] * steps
+    rec = None
+    if record:
+        def empty(width: int) -> torch.Tensor:
+            return torch.zeros(batch, steps, width, dtype=x.dtype)
+
+        is_lstm = params.cell == "lstm"
+        rec = Record(x=x, h_prev=empty(hidden), c_prev=empty(hidden) if is_lstm else None,
+                     input_term=input_terms, hidden_term=empty(fused), pre=empty(fused),
+                     act=empty(fused), c=empty(hidden) if is_lstm else None, h=empty(hidden))
+    order = range(steps - 1, -1, -1) if reverse else range(steps)
+    for t in order:
+        gh, pre, act, h_new, c_new = _step(params, input_terms[:, t], h, c)
+        live = (t < lengths).unsqueeze(1)
+        if rec is not None:
+            rec.h_prev[:, t] = h
+            rec.hidden_term[:, t] = gh
+            rec.pre[:, t] = pre
+            rec.act[:, t] = act
+            if rec.c_prev is not None:
+                rec.c_prev[:, t] = c
+        if bool(live.all()):
+            h = h_new
+            c = c_new
+        else:
+            h = torch.where(live, h_new, h)
+            c = torch.where(live, c_new, c) if c is not None else None
+        h_list[t] = h
+        if rec is not None:
+            rec.h[:, t] = h
+            if rec.c is not None:
+                rec.c[:, t] = c
+    return h_list, h, c, rec
+
+
+def unroll(params: dict[tuple[int, str], CellParams], num_layers: int, bidirectional: bool,
+           x: torch.Tensor, lengths: torch.Tensor | None = None, h0: torch.Tensor | None = None,
+           c0: torch.Tensor | None = None, record: bool = False) -> Unrolled:
+    """Run a whole (multi-layer, maybe bidirectional) recurrent stack like nn.LSTM/GRU/RNN would.
+
+    `x` is [B, T, In]; `h0`/`c0` are [L*D, B, H] as in PyTorch (zeros when None).
+    """
+    batch, steps, _ = x.shape
+    directions = DIRECTIONS if bidirectional else DIRECTIONS[:1]
+    any_params = params[(0, "forward")]
+    hidden = any_params.hidden_size
+    is_lstm = any_params.cell == "lstm"
+    if lengths is None:
+        lengths = torch.full((batch,), steps, dtype=torch.long)
+    zeros = torch.zeros(num_layers * len(directions), batch, hidden, dtype=x.dtype)
+    h0 = zeros if h0 is None else h0.to(x.dtype)
+    c0 = (zeros if c0 is None else c0.to(x.dtype)) if is_lstm else None
+    mask = (torch.arange(steps).unsqueeze(0) < lengths.unsqueeze(1)).unsqueeze(2).to(x.dtype)
+    result = Unrolled(output=x, h_n=h0, c_n=c0)
+    h_n, c_n = [], []
+    layer_input = x
+    for layer in range(num_layers):
+        outputs = []
+        for d, direction in enumerate(directions):
+            index = layer * len(directions) + d
+            h_list, h_last, c_last, rec = run_direction(
+                params[(layer, direction)], layer_input, lengths, h0[index],
+                c0[index] if c0 is not None else None, direction == "backward", record)
+            h_n.append(h_last)
+            if c_last is not None:
+                c_n.append(c_last)
+            if rec is not None:
+                result.records[(layer, direction)] = rec
+            if layer == num_layers - 1:
+                result.last_states[direction] = h_list
+            outputs.append(torch.stack(h_list, dim=1) * mask)
+        layer_input = torch.cat(outputs, dim=2) if len(outputs) > 1 else outputs[0]
+    result.output = layer_input
+    result.h_n = torch.stack(h_n)
+    result.c_n = torch.stack(c_n) if c_n else None
+    return result
+
+
+def gate_slice(record_array: torch.Tensor, cell: str, gate: str, hidden: int) -> torch.Tensor:
+    """One gate's block of a fused record array [..., G*H] -> [..., H]."""
+    return record_array[..., gate_rows(cell, gate, hidden)]

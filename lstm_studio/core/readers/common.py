@@ -1,0 +1,185 @@
+"""What every reader shares: decoding bytes, spotting binary files, naming splits and columns.
+
+Readers return `SourceRead`: plain tuples rather than Document objects, so the loader builds each
+Document exactly once after the split rule has run. Decoding is done here, once per file, and
+every failure becomes a DataError naming the file (or zip member) and the byte offset.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from lstm_studio.core.errors import DataError
+
+# (text, label, split or None when the source does not say, source identifier)
+Record = tuple[str, "str | None", "str | None", str]
+Tick = Callable[[int, int], None]
+
+# Folder names, column values and file-name words that name a split, mapped to SPLITS.
+SPLIT_ALIASES: dict[str, str] = {
+    "train": "train",
+    "training": "train",
+    "valid": "valid",
+    "val": "valid",
+    "dev": "valid",
+    "validation": "valid",
+    "test": "test",
+    "testing": "test",
+}
+
+TEXT_COLUMNS: tuple[str, ...] = (
+    "text", "review", "content", "sentence", "comment", "document", "body", "message", "tweet",
+)
+LABEL_COLUMNS: tuple[str, ...] = (
+    "label", "sentiment", "class", "category", "target", "polarity", "labels",
+)
+SPLIT_COLUMNS: tuple[str, ...] = ("split", "set", "subset", "partition", "fold")
+
+# Leading bytes of files people drop by mistake; NUL bytes catch most of the rest.
+BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a zip archive or Office document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"BZh", "a bzip2 archive"),
+    (b"\xfd7zXZ", "an xz archive"),
+    (b"7z\xbc\xaf", "a 7-zip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"\x7fELF", "a program"),
+    (b"MZ", "a Windows program"),
+    (b"SQLite format 3", "an SQLite database"),
+    (b"\x80\x02", "a Python pickle"),
+    (b"\x80\x04", "a Python pickle"),
+    (b"\x93NUMPY", "a NumPy array"),
+    (b"ID3", "an MP3 file"),
+    (b"OggS", "an Ogg media file"),
+    (b"RIFF", "a media file"),
+)
+
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_SIGNATURES = tuple(signature for signature, _ in BINARY_SIGNATURES)
+
+
+@dataclass
+class SourceRead:
+    """What one reader found in one source, before splits are decided."""
+
+    kind: str
+    records: list[Record]
+    notes: list[str] = field(default_factory=list)
+
+
+def split_alias(name: str) -> str | None:
+    """The canonical split a folder/column/file-name word stands for, or None."""
+    return SPLIT_ALIASES.get(name.strip().lower())
+
+
+def _looks_binary(head: bytes, encoding: str | None) -> bool:
+    """NUL bytes, or (for UTF-8 input) bytes that are not UTF-8 well before the sample's end."""
+    if b"\x00" in head:
+        return True
+    if encoding and encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
+        return False
+    try:
+        head[:4096].decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.start < min(len(head), 4096) - 3
+    return False
+
+
+def binary_kind(data: bytes, encoding: str | None = None) -> str | None:
+    """Say what a binary file looks like ('a PNG image'), or None when it may be text.
+
+    Signatures made of printable letters ('%PDF', 'MZ') only count when the bytes also look
+    binary, so a review that starts with "MZ" stays text. UTF-16/32 text legitimately contains
+    NUL bytes, so a UTF-16 BOM or an explicit UTF-16/32 encoding disables the NUL test.
+    """
+    head = data[:65536]
+    wide = data.startswith(_UTF16_BOMS) or bool(
+        encoding
+        and encoding.lower().replace("-", "").replace("_", "").startswith(("utf16", "utf32"))
+    )
+    for signature, what in BINARY_SIGNATURES:
+        if data.startswith(signature):
+            if not signature.isascii() or not signature.decode("ascii").isprintable():
+                return what
+            if not wide and _looks_binary(head, encoding):
+                return what
+    if not wide and b"\x00" in head:
+        return "a binary file (it contains NUL bytes)"
+    return None
+
+
+def decode(data: bytes, where: str, encoding: str | None = None) -> str:
+    """Bytes to text: the given encoding, else UTF-8 (BOM optional) or UTF-16 by its BOM.
+
+    Line endings become "\\n". An undecodable byte raises DataError with its offset in the file.
+    """
+    skip = 0
+    if encoding:
+        codec = encoding
+        lowered = encoding.lower().replace("_", "-")
+        if lowered in ("utf-8", "utf8") and data.startswith(codecs.BOM_UTF8):
+            skip = 3
+    elif data.startswith(codecs.BOM_UTF8):
+        codec, skip = "utf-8", 3
+    elif data.startswith(_UTF16_BOMS):
+        codec = "utf-16"  # consumes the BOM itself
+    else:
+        codec = "utf-8"
+    try:
+        text = (data[skip:] if skip else data).decode(codec)
+    except LookupError as error:
+        raise DataError(f"Unknown text encoding '{encoding}' (try utf-8, utf-16 or cp1258).") \
+            from error
+    except UnicodeDecodeError as error:
+        hint = "" if encoding else "; if it uses another encoding, name it (e.g. --encoding cp1258)"
+        raise DataError(
+            f"{where} is not valid {error.encoding.upper()} text at byte offset "
+            f"{error.start + skip}{hint}."
+        ) from error
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def decode_document(data: bytes, where: str, encoding: str | None) -> str:
+    """One file = one document: refuse binary content, decode, trim surrounding whitespace."""
+    # Two C-level scans first: almost every document skips binary_kind altogether.
+    what = binary_kind(data, encoding) if b"\x00" in data or data.startswith(_SIGNATURES) \
+        else None
+    if what:
+        raise DataError(f"{where} is {what}, not a text document.")
+    return decode(data, where, encoding).strip()
+
+
+def find_column(names: list[str], wanted: str | None, candidates: tuple[str, ...],
+                where: str, role: str) -> int | None:
+    """Index of the column the user named, else of the first header matching `candidates`."""
+    lowered = [name.strip().lstrip("\ufeff").lower() for name in names]
+    if wanted:
+        key = wanted.strip().lower()
+        if key in lowered:
+            return lowered.index(key)
+        raise DataError(
+            f"{where} has no {role} column named '{wanted}'; its columns are: "
+            f"{', '.join(names) or '(none)'}."
+        )
+    for candidate in candidates:
+        if candidate in lowered:
+            return lowered.index(candidate)
+    return None
+
+
+def clean_label(value: object) -> str | None:
+    """Labels are non-empty strings; numbers and booleans become their text."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        value = str(value).lower()
+    text = str(value).strip()
+    return text or None

@@ -1,0 +1,186 @@
+"""`load_sources`: many sources in, one Dataset out.
+
+Each path goes to the reader for its kind (folder, zip, csv/tsv, jsonl/json, fastText, plain
+text corpus), the split rule in `splits` decides every document's split, and the labels are
+checked once for the whole dataset. Readers hand back plain tuples so each Document is built
+exactly once, which keeps 50,000 documents well inside the loading budget.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from lstm_studio.core.config import DataConfig
+from lstm_studio.core.dataset import Dataset, Document, SourceInfo
+from lstm_studio.core.errors import DataError
+from lstm_studio.core.progress import Progress
+from lstm_studio.core.readers.common import SourceRead, Tick, binary_kind, decode
+from lstm_studio.core.readers.fasttext import looks_like_fasttext, read_fasttext
+from lstm_studio.core.readers.folder import read_folder
+from lstm_studio.core.readers.jsonl import read_jsonl
+from lstm_studio.core.readers.splits import SplitPlan, check_override, decide, split_from_name
+from lstm_studio.core.readers.table import read_table
+from lstm_studio.core.readers.text import read_corpus
+from lstm_studio.core.readers.zipped import read_zip
+
+FILE_KINDS: dict[str, str] = {
+    ".zip": "zip",
+    ".csv": "table",
+    ".tsv": "table",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".txt": "text",
+    ".ft": "fasttext",
+    ".fasttext": "fasttext",
+}
+SUPPORTED = "a folder, .zip, .csv, .tsv, .jsonl, .json or .txt (plain or fastText)"
+
+
+def _has_txt(root: Path) -> bool:
+    for _directory, subdirs, files in os.walk(root):
+        subdirs[:] = [d for d in subdirs if not d.startswith((".", "__MACOSX"))]
+        if any(name.lower().endswith(".txt") and not name.startswith(".") for name in files):
+            return True
+    return False
+
+
+def _expand(path: Path) -> tuple[list[Path], str | None]:
+    """A folder with no .txt documents but with data files at its top opens those files."""
+    if not path.is_dir() or _has_txt(path):
+        return [path], None
+    entries = [entry for entry in sorted(path.iterdir()) if not entry.name.startswith(".")]
+    files = [entry for entry in entries
+             if entry.is_file() and entry.suffix.lower() in FILE_KINDS]
+    if files:
+        names = ", ".join(entry.name for entry in files)
+        return files, f"opened the data files in folder {path.name}: {names}"
+    if not entries:
+        raise DataError(f"The folder {path} is empty.")
+    raise DataError(f"The folder {path} contains no .txt documents or data files.")
+
+
+def _read(path: Path, config: DataConfig, tick: Tick) -> SourceRead:
+    if path.is_dir():
+        return read_folder(path, config.encoding, tick)
+    suffix = path.suffix.lower()
+    kind = FILE_KINDS.get(suffix)
+    if kind == "zip":
+        return read_zip(path, config.encoding, tick)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise DataError(f"Cannot read {path}: {error.strerror}.") from error
+    what = binary_kind(data, config.encoding)
+    if what:
+        raise DataError(f"{path} is {what}, not a text dataset.")
+    if kind is None:
+        shown = f"type '{suffix}'" if suffix else "type (no extension)"
+        raise DataError(f"{path} has an unsupported file {shown}; open {SUPPORTED}.")
+    if not data.strip():
+        raise DataError(f"{path} is empty.")
+    if kind == "table":
+        return read_table(path, data, config.encoding, config.text_column,
+                          config.label_column, tick)
+    if kind == "jsonl":
+        return read_jsonl(path, data, config.encoding, config.text_column,
+                          config.label_column, tick)
+    text = decode(data, str(path), config.encoding)
+    if kind == "fasttext" or looks_like_fasttext(text):
+        return read_fasttext(path, text, tick)
+    return read_corpus(path, text)
+
+
+def _override_for(path: Path, given: str, overrides: dict[str, str]) -> str | None:
+    for key, value in overrides.items():
+        if key in (given, str(path), path.name) or Path(key).resolve() == path.resolve():
+            split = check_override(value)
+            if split is None:
+                raise DataError(
+                    f"Split override '{value}' for {path.name} is not train, valid or test."
+                )
+            return split
+    return None
+
+
+def load_sources(paths: Sequence[str | Path], config: DataConfig | None = None,
+                 progress: Progress | None = None) -> Dataset:
+    """Read every source and return one Dataset; raises DataError with one sentence.
+
+    The result is the data as the sources split it (overrides applied). `config.random_split`
+    is left to the caller (`summary.random_split`), so a view can switch a random re-split on
+    and off without reading the files again.
+    """
+    config = config or DataConfig()
+    if not paths:
+        raise DataError("No dataset source was given.")
+    targets: list[tuple[Path, str, str | None]] = []  # (path, as given, expansion note)
+    for given in paths:
+        path = Path(given).expanduser()
+        if not path.exists():
+            raise DataError(f"{path} does not exist.")
+        files, note = _expand(path)
+        targets.extend((file, str(file) if note else str(given), note) for file in files)
+    seen: set[Path] = set()
+    for path, _given, _note in targets:
+        if path.resolve() in seen:
+            raise DataError(f"{path} was given twice.")
+        seen.add(path.resolve())
+
+    reads: list[SourceRead] = []
+    plans: list[SplitPlan] = []
+    for path, given, note in targets:
+        def tick(done: int, total: int, _name: str = path.name) -> None:
+            if progress is not None:
+                progress.update(done, total, f"Reading {_name}")
+
+        override = _override_for(path, given, config.split_overrides)
+        read = _read(path, config, tick)
+        if note:
+            read.notes.insert(0, note)
+        reads.append(read)
+        provided = {record[2] for record in read.records}
+        plans.append(SplitPlan(
+            name=path.name,
+            provided=provided,
+            override=override,
+            name_hint=split_from_name(path.stem if path.is_file() else path.name),
+        ))
+    decide(plans)
+
+    documents: list[Document] = []
+    sources: list[SourceInfo] = []
+    for (path, given, _note), read, plan in zip(targets, reads, plans, strict=True):
+        mapping = plan.mapping
+        documents.extend(Document(text, label, mapping[split], where)
+                         for text, label, split, where in read.records)
+        sources.append(SourceInfo(path=given, kind=read.kind, documents=len(read.records),
+                                  split_override=plan.override,
+                                  notes=tuple(read.notes + plan.notes)))
+        if progress is not None:
+            progress.update(len(read.records), len(read.records), f"Read {path.name}")
+    _check_labels(documents)
+    return Dataset(documents=documents, sources=sources)
+
+
+def _check_labels(documents: list[Document]) -> None:
+    labels: dict[str, int] = {}
+    unlabelled: Document | None = None
+    for doc in documents:
+        if doc.label is None:
+            unlabelled = unlabelled or doc
+        else:
+            labels[doc.label] = labels.get(doc.label, 0) + 1
+    if labels and unlabelled is not None:
+        raise DataError(
+            f"{unlabelled.source} has no label while other documents do; label every document "
+            "or load the unlabelled ones separately as a corpus."
+        )
+    if len(labels) == 1:
+        (label, count), = labels.items()
+        raise DataError(
+            f"The dataset has a single label, '{label}' ({count} documents); a classifier "
+            "needs at least two, so add the other classes' folders or files."
+        )

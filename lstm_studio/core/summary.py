@@ -1,0 +1,155 @@
+"""What a loaded dataset looks like, and a stratified random re-split.
+
+`summarize` gives the numbers the Data tab and `lstm-studio data` show: documents per split and
+label, token lengths (whitespace tokens, since the text is already word-segmented), exact
+duplicates after whitespace normalisation, empty documents and non-NFC documents.
+`random_split` re-assigns splits per label so every split keeps the label balance; it is
+seeded and does not depend on the splits the documents had before.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from lstm_studio.core.dataset import SPLITS, Dataset, Document
+from lstm_studio.core.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class LengthStats:
+    """Document lengths in whitespace tokens; p95 is the nearest-rank 95th percentile."""
+
+    min: int = 0
+    median: float = 0.0
+    p95: int = 0
+    max: int = 0
+    mean: float = 0.0
+
+
+@dataclass
+class DatasetSummary:
+    documents: int
+    splits: dict[str, dict[str, int]]  # split -> label -> documents ("" for no label)
+    labels: list[str]
+    lengths: LengthStats
+    duplicates: int  # documents that repeat an earlier one
+    duplicate_groups: int  # distinct texts that occur more than once
+    cross_split_duplicates: int  # duplicate groups whose copies sit in different splits
+    empty: int
+    non_nfc: int  # documents not in Unicode NFC (decomposed diacritics)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["lengths"] = asdict(self.lengths)
+        return data
+
+
+def percentile(sorted_values: Sequence[int], fraction: float) -> int:
+    """Nearest-rank percentile of an ascending sequence (0 when empty)."""
+    if not sorted_values:
+        return 0
+    rank = max(1, math.ceil(fraction * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def length_stats(lengths: Sequence[int]) -> LengthStats:
+    if not lengths:
+        return LengthStats()
+    ordered = sorted(lengths)
+    n = len(ordered)
+    middle = n // 2
+    median = ordered[middle] if n % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return LengthStats(min=ordered[0], median=float(median), p95=percentile(ordered, 0.95),
+                       max=ordered[-1], mean=round(sum(ordered) / n, 2))
+
+
+def summarize(dataset: Dataset) -> DatasetSummary:
+    splits: dict[str, dict[str, int]] = {}
+    lengths: list[int] = []
+    first_split: dict[str, str] = {}
+    copies: dict[str, int] = {}
+    mixed_groups: set[str] = set()
+    empty = non_nfc = 0
+    for doc in dataset.documents:
+        by_label = splits.setdefault(doc.split, {})
+        key_label = doc.label or ""
+        by_label[key_label] = by_label.get(key_label, 0) + 1
+        tokens = doc.text.split()
+        lengths.append(len(tokens))
+        if not tokens:
+            empty += 1
+        if not doc.text.isascii() and not unicodedata.is_normalized("NFC", doc.text):
+            non_nfc += 1
+        key = " ".join(tokens)
+        seen = first_split.get(key)
+        if seen is None:
+            first_split[key] = doc.split
+        else:
+            copies[key] = copies.get(key, 0) + 1
+            if seen != doc.split:
+                mixed_groups.add(key)
+    ordered = {name: dict(sorted(splits[name].items())) for name in SPLITS if name in splits}
+    ordered.update({name: dict(sorted(counts.items()))
+                    for name, counts in splits.items() if name not in ordered})
+    return DatasetSummary(
+        documents=len(dataset.documents),
+        splits=ordered,
+        labels=dataset.labels(),
+        lengths=length_stats(lengths),
+        duplicates=sum(copies.values()),
+        duplicate_groups=len(copies),
+        cross_split_duplicates=len(mixed_groups),
+        empty=empty,
+        non_nfc=non_nfc,
+        sources=[{"path": s.path, "kind": s.kind, "documents": s.documents,
+                  "split_override": s.split_override, "notes": list(s.notes)}
+                 for s in dataset.sources],
+    )
+
+
+def _shares(count: int, ratios: Sequence[float]) -> list[int]:
+    """Split `count` items by `ratios` with largest remainders, so shares sum to `count`."""
+    exact = [count * ratio for ratio in ratios]
+    shares = [math.floor(value) for value in exact]
+    order = sorted(range(len(ratios)), key=lambda i: (-(exact[i] - shares[i]), i))
+    for i in order[: count - sum(shares)]:
+        shares[i] += 1
+    return shares
+
+
+def random_split(dataset: Dataset, ratios: Sequence[float] = (0.8, 0.1, 0.1),
+                 seed: int = 0) -> Dataset:
+    """New train/valid/test assignment, stratified by label, the same for the same seed.
+
+    Documents keep their order; only `split` changes. Each label's documents are shuffled with
+    a generator seeded by (seed, label), so adding a class does not reshuffle the others.
+    """
+    ratios = tuple(float(r) for r in ratios)
+    if len(ratios) != 3 or any(r < 0 or math.isnan(r) for r in ratios) or sum(ratios) <= 0:
+        raise ConfigError("Split ratios must be three non-negative numbers (train, valid, test) "
+                          "with a positive sum.")
+    total = sum(ratios)
+    ratios = tuple(r / total for r in ratios)
+    groups: dict[str, list[int]] = {}
+    for index, doc in enumerate(dataset.documents):
+        groups.setdefault(doc.label or "", []).append(index)
+    assigned: list[str] = [""] * len(dataset.documents)
+    for label in sorted(groups):
+        indices = groups[label]
+        random.Random(f"{seed}:{label}").shuffle(indices)
+        start = 0
+        for split, share in zip(SPLITS, _shares(len(indices), ratios), strict=True):
+            for index in indices[start:start + share]:
+                assigned[index] = split
+            start += share
+    documents: list[Document] = [
+        doc if doc.split == split else replace(doc, split=split)
+        for doc, split in zip(dataset.documents, assigned, strict=True)
+    ]
+    return Dataset(documents=documents, sources=list(dataset.sources))

@@ -1,0 +1,327 @@
+"""The Qt-free training loop: it reports plain event dataclasses and obeys stop and pause.
+
+Listeners (the GUI's plots, the CLI's bar, the run store) subscribe through `on_event`; the
+loop itself knows nothing about them, as in minGPT/Lightning callbacks. Per step it reads
+back the loss, gradient norm and correct count in one device sync; validation, macro-F1 and
+perplexity only run at epoch ends, so reporting never slows training down. Stop and pause
+arrive through `Progress` between batches. A NaN or infinite loss ends the run before that
+step touches the weights.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+
+from lstm_studio.core.batching import IGNORE_INDEX, EncodedSet, bucket_batches, collate
+from lstm_studio.core.config import OPTIMIZERS, TrainConfig
+from lstm_studio.core.errors import Cancelled, ConfigError
+from lstm_studio.core.evaluation import evaluate_encoded
+from lstm_studio.core.progress import Progress
+
+EventHandler = Callable[[object], None]
+
+
+@dataclass
+class StepEvent:
+    epoch: int
+    step: int
+    steps_per_epoch: int
+    global_step: int
+    loss: float
+    accuracy: float | None
+    grad_norm: float
+    lr: float
+    tokens_per_s: float
+
+
+@dataclass
+class EpochEvent:
+    epoch: int
+    epochs: int
+    train_loss: float
+    train_accuracy: float | None
+    valid_loss: float
+    valid_accuracy: float | None
+    valid_macro_f1: float | None
+    valid_perplexity: float | None
+    seconds: float
+    improved: bool
+
+
+@dataclass
+class RunStarted:
+    run_id: str
+    total_steps: int
+
+
+@dataclass
+class RunEnded:
+    status: str  # "finished", "stopped" or "failed"
+    message: str
+
+
+@dataclass
+class FitResult:
+    status: str
+    message: str
+    history: list[dict] = field(default_factory=list)
+    epochs: int = 0
+    seconds: float = 0.0
+    best_epoch: int | None = None
+
+
+def resolve_device(name: str | None) -> torch.device:
+    """'cpu', 'cuda', 'mps' or 'auto'; a device that is not there is a ConfigError."""
+    name = (name or "cpu").lower()
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError("Device cuda was asked for but no CUDA GPU is available; use cpu.")
+    if name == "mps" and not (getattr(torch.backends, "mps", None)
+                              and torch.backends.mps.is_available()):
+        raise ConfigError("Device mps was asked for but Apple's MPS is not available; use cpu.")
+    if name != "cpu" and not name.startswith("cuda") and name != "mps":
+        raise ConfigError(f"Unknown device {name!r}; choose cpu, cuda, mps or auto.")
+    return torch.device(name)
+
+
+def available_devices() -> list[str]:
+    devices = ["cpu"]
+    if torch.cuda.is_available():
+        devices.append("cuda")
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        devices.append("mps")
+    return devices
+
+
+def make_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+    params = [p for p in model.parameters() if p.requires_grad]
+    if config.lr <= 0 or not math.isfinite(config.lr):
+        raise ConfigError("The learning rate must be a positive number.")
+    if config.optimizer in ("adam", "adamw"):
+        cls = torch.optim.Adam if config.optimizer == "adam" else torch.optim.AdamW
+        try:  # the fused kernel updates a large embedding table several times faster
+            return cls(params, lr=config.lr, weight_decay=config.weight_decay, fused=True)
+        except (RuntimeError, TypeError, ValueError):
+            return cls(params, lr=config.lr, weight_decay=config.weight_decay)
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=config.lr, weight_decay=config.weight_decay,
+                               momentum=config.momentum)
+    raise ConfigError(f"Unknown optimizer {config.optimizer!r}; choose one of "
+                      f"{', '.join(OPTIMIZERS)}.")
+
+
+def _snapshot(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+
+
+def _all_finite(model: torch.nn.Module) -> bool:
+    return all(bool(torch.isfinite(p).all()) for p in model.parameters())
+
+
+class Trainer:
+    """Fits a RecurrentModel on an EncodedSet, validating on another after every epoch."""
+
+    def __init__(self, model: torch.nn.Module, config: TrainConfig, train: EncodedSet,
+                 valid: EncodedSet | None = None, labels: Sequence[str] | None = None,
+                 on_event: EventHandler | None = None, progress: Progress | None = None,
+                 run_id: str = "", device: torch.device | str | None = None) -> None:
+        if len(train) == 0:
+            raise ConfigError("The training split is empty.")
+        self.model = model
+        self.config = config
+        self.train_set = train
+        self.valid_set = valid if valid is not None and len(valid) else None
+        self.labels = list(labels or [])
+        self.on_event = on_event or (lambda event: None)
+        self.progress = progress
+        self.run_id = run_id
+        self.device = resolve_device(str(device) if device is not None else config.device)
+        self.task = train.task
+
+    # -- one step -------------------------------------------------------------------------
+    def _loss(self, logits: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor,
+                                                                          torch.Tensor]:
+        if self.task == "lm":
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
+                                   ignore_index=IGNORE_INDEX)
+            return loss, torch.zeros((), device=logits.device)
+        correct = (logits.argmax(dim=-1) == targets).sum()
+        return F.cross_entropy(logits, targets), correct
+
+    def _validate(self) -> dict:
+        if self.valid_set is None:
+            return {}
+        return evaluate_encoded(self.model, self.valid_set, self.labels,
+                                batch_size=max(64, self.config.batch_size * 2),
+                                device=self.device)
+
+    def _score(self, metrics: dict, train_loss: float) -> tuple:
+        """Higher is better: accuracy then -loss for classifiers, -loss otherwise."""
+        if not metrics:
+            return (-train_loss,)
+        if self.task == "lm":
+            return (-metrics["loss"],)
+        return (metrics["accuracy"], -metrics["loss"])
+
+    # -- the loop -------------------------------------------------------------------------
+    def fit(self) -> FitResult:
+        cfg = self.config
+        if cfg.threads:
+            torch.set_num_threads(int(cfg.threads))
+        torch.manual_seed(cfg.seed)
+        model = self.model.to(self.device)
+        model.train()
+        optimizer = make_optimizer(model, cfg)
+        scheduler = (torch.optim.lr_scheduler.ReduceLROnPlateau(
+            optimizer, mode="min", factor=cfg.plateau_factor, patience=cfg.plateau_patience)
+            if cfg.plateau_schedule else None)
+        params = [p for p in model.parameters() if p.requires_grad]
+        clip = cfg.grad_clip if cfg.grad_clip and cfg.grad_clip > 0 else float("inf")
+        lengths = self.train_set.input_lengths()
+        steps_per_epoch = len(bucket_batches(lengths, cfg.batch_size, True, cfg.seed, 0))
+        epochs = max(1, int(cfg.epochs))
+        total_steps = steps_per_epoch * epochs
+        self.on_event(RunStarted(self.run_id, total_steps))
+
+        initial = _snapshot(model)
+        history: list[dict] = []
+        best_key: tuple | None = None
+        best_state: dict[str, torch.Tensor] | None = None
+        best_epoch: int | None = None
+        stale = 0
+        global_step = 0
+        started = time.monotonic()
+        status, message = "finished", ""
+        budget = cfg.time_budget_s if cfg.time_budget_s and cfg.time_budget_s > 0 else None
+        out_of_time = False
+        epoch = 0
+        step = 0
+        try:
+            for epoch in range(1, epochs + 1):
+                model.train()
+                epoch_start = time.monotonic()
+                busy = 0.0
+                loss_sum = 0.0
+                correct_sum = 0
+                seen = 0
+                epoch_tokens = 0
+                batches = bucket_batches(lengths, cfg.batch_size, True, cfg.seed, epoch)
+                for step, indices in enumerate(batches, start=1):
+                    if self.progress is not None:
+                        self.progress.update(global_step, total_steps, f"Epoch {epoch}/{epochs}")
+                    tick = time.monotonic()
+                    batch = collate(self.train_set, indices, self.device)
+                    logits = model(batch.ids, batch.lengths)
+                    loss, correct = self._loss(logits, batch.targets)
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    grad_norm = torch.nn.utils.clip_grad_norm_(params, clip)
+                    loss_value, norm_value, correct_value = torch.stack(
+                        [loss.detach().float(), grad_norm.detach().float().to(loss.device),
+                         correct.float()]).tolist()
+                    if not (math.isfinite(loss_value) and math.isfinite(norm_value)):
+                        what = "loss" if not math.isfinite(loss_value) else "gradient norm"
+                        value = loss_value if what == "loss" else norm_value
+                        status = "failed"
+                        message = (f"Training stopped at epoch {epoch}, step {step}: the {what} "
+                                   f"became {'NaN' if math.isnan(value) else 'infinite'}; "
+                                   "try a lower learning rate or gradient clipping "
+                                   "(the last good weights were kept).")
+                        break
+                    optimizer.step()
+                    global_step += 1
+                    busy += time.monotonic() - tick
+                    epoch_tokens += batch.tokens
+                    count = len(indices)
+                    loss_sum += loss_value * (batch.tokens if self.task == "lm" else count)
+                    seen += batch.tokens if self.task == "lm" else count
+                    correct_sum += int(correct_value)
+                    self.on_event(StepEvent(
+                        epoch=epoch, step=step, steps_per_epoch=steps_per_epoch,
+                        global_step=global_step, loss=loss_value,
+                        accuracy=None if self.task == "lm" else correct_value / count,
+                        grad_norm=norm_value, lr=float(optimizer.param_groups[0]["lr"]),
+                        tokens_per_s=epoch_tokens / busy if busy > 0 else 0.0))
+                    if budget and time.monotonic() - started >= budget:
+                        out_of_time = True
+                        break
+                if status == "failed":
+                    break
+                if self.progress is not None:
+                    self.progress.update(global_step, total_steps, f"Validating epoch {epoch}")
+                train_loss = loss_sum / max(1, seen)
+                metrics = self._validate()
+                key = self._score(metrics, train_loss)
+                improved = best_key is None or key > best_key
+                if improved:
+                    best_key, best_epoch, stale = key, epoch, 0
+                    best_state = _snapshot(model)
+                else:
+                    stale += 1
+                entry = {
+                    "epoch": epoch,
+                    "train_loss": train_loss,
+                    "train_accuracy": None if self.task == "lm" else correct_sum / max(1, seen),
+                    "valid_loss": metrics.get("loss", float("nan")),
+                    "valid_accuracy": metrics.get("accuracy"),
+                    "valid_macro_f1": metrics.get("macro_f1"),
+                    "valid_perplexity": metrics.get("perplexity"),
+                    "seconds": time.monotonic() - epoch_start,
+                    "lr": float(optimizer.param_groups[0]["lr"]),
+                    "tokens_per_s": epoch_tokens / busy if busy > 0 else 0.0,
+                    "improved": improved,
+                }
+                history.append(entry)
+                self.on_event(EpochEvent(
+                    epoch=epoch, epochs=epochs, train_loss=train_loss,
+                    train_accuracy=entry["train_accuracy"], valid_loss=entry["valid_loss"],
+                    valid_accuracy=entry["valid_accuracy"],
+                    valid_macro_f1=entry["valid_macro_f1"],
+                    valid_perplexity=entry["valid_perplexity"], seconds=entry["seconds"],
+                    improved=improved))
+                if scheduler is not None:
+                    scheduler.step(metrics.get("loss", train_loss))
+                if out_of_time:
+                    message = (f"Stopped at the time budget of {budget:g} s during epoch "
+                               f"{epoch} (step {step} of {steps_per_epoch}).")
+                    break
+                if cfg.early_stopping and stale >= cfg.early_stopping and epoch < epochs:
+                    message = (f"Early stopping after epoch {epoch}: no improvement for "
+                               f"{stale} epoch(s).")
+                    break
+        except Cancelled:
+            status = "stopped"
+            message = f"Stopped by the user at epoch {epoch}, step {step}."
+
+        restored = self._restore(model, status, best_state, best_epoch, len(history), initial)
+        message = " ".join(part for part in (message, restored) if part).strip()
+        if status == "finished" and not message:
+            message = f"Trained {len(history)} epoch(s)."
+        seconds = time.monotonic() - started
+        self.on_event(RunEnded(status, message))
+        return FitResult(status, message, history, len(history), seconds, best_epoch)
+
+    def _restore(self, model: torch.nn.Module, status: str,
+                 best_state: dict[str, torch.Tensor] | None, best_epoch: int | None,
+                 last_epoch: int, initial: dict[str, torch.Tensor]) -> str:
+        """Put back the best validated weights (or, failing that, the last finite ones)."""
+        if best_state is not None and (self.config.restore_best or status != "finished"):
+            model.load_state_dict(best_state)
+            if best_epoch == last_epoch and status == "finished":
+                return ""
+            return f"Kept the weights of the best epoch ({best_epoch})."
+        if not _all_finite(model):
+            model.load_state_dict(initial)
+            return "The weights had become invalid, so the initial weights were kept."
+        return ""

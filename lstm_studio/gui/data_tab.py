@@ -1,0 +1,345 @@
+"""Data tab: load sources in the background, browse 50,000 documents, charts, split controls.
+
+All heavy work (reading, splitting, summarising, indexing for the table) runs in one
+BackgroundTask; the GUI thread only swaps in the finished results, so dropping the NTC-SCV
+zips never freezes the window. A failed load leaves the previous dataset in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from lstm_studio.core.config import DataConfig
+from lstm_studio.core.dataset import SPLITS, Dataset
+from lstm_studio.core.progress import Progress
+from lstm_studio.gui import dialogs, settings
+from lstm_studio.gui.document_model import ALL, DocumentIndex, DocumentTableModel
+from lstm_studio.gui.state import AppState
+from lstm_studio.gui.widgets.charts import GroupedBarChart, HistogramChart, histogram
+from lstm_studio.gui.widgets.split_panel import SplitPanel
+from lstm_studio.gui.widgets.task_bar import TaskBar
+from lstm_studio.gui.workers import BackgroundTask
+from lstm_studio.resources_path import resource
+
+FILE_FILTERS = ("Datasets (*.csv *.tsv *.jsonl *.json *.txt *.zip *.ft);;All files (*)")
+
+
+def sample_paths(kind: str = "reviews") -> list[str]:
+    name = "reviews.csv" if kind == "reviews" else "lm-text.txt"
+    return [str(resource("samples", name))]
+
+
+@dataclass
+class LoadResult:
+    """What the loading worker hands back; built entirely off the GUI thread."""
+
+    dataset: Dataset
+    raw: Dataset  # as read (overrides applied), before any random split
+    config: DataConfig
+    summary: Any  # core.summary.DatasetSummary
+    index: DocumentIndex
+    length_bins: tuple[list[float], list[int]]  # histogram edges, counts
+    p95: float | None
+
+
+def _random_split() -> Callable[..., Dataset]:
+    """The core's stratified splitter (it lives in summary.py or splits.py)."""
+    try:
+        from lstm_studio.core.summary import random_split
+    except ImportError:
+        from lstm_studio.core.splits import random_split
+    return random_split
+
+
+def prepare_dataset(raw: Dataset, config: DataConfig, progress: Progress | None) -> LoadResult:
+    """Random split (if asked), summary and table index; runs in the worker thread."""
+    from lstm_studio.core.summary import summarize
+
+    dataset = raw
+    if config.random_split is not None:
+        dataset = _random_split()(raw, tuple(config.random_split), seed=config.random_split_seed)
+    summary = summarize(dataset)
+    index = DocumentIndex.build(dataset.documents, progress)
+    lengths = index.lengths
+    p95 = float(np.percentile(lengths, 95)) if lengths else None
+    return LoadResult(dataset, raw, config, summary, index, histogram(lengths), p95)
+
+
+def summary_line(summary: Any) -> str:
+    labels = list(summary.labels)
+    classes = f"{len(labels)} classes ({', '.join(labels[:6])})" if labels else "no labels"
+    splits = ", ".join(f"{name} {sum(counts.values()):,}"
+                       for name, counts in summary.splits.items() if sum(counts.values()))
+    return (f"{summary.documents:,} documents · {classes} · {summary.duplicates:,} duplicates"
+            f" · {summary.empty:,} empty · {splits}")
+
+
+class DataTab(QWidget):
+    loaded = Signal()  # a new dataset is in state.dataset
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self._task: BackgroundTask | None = None
+        self._raw: Dataset | None = None
+        self.last_error: str | None = None
+        self._build()
+
+    # --- layout ---------------------------------------------------------------------------
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.open_file_button = QPushButton("Open File…")
+        self.open_folder_button = QPushButton("Open Folder…")
+        self.sample_button = QPushButton("Open Sample")
+        for button in (self.open_file_button, self.open_folder_button, self.sample_button):
+            top.addWidget(button)
+        self.summary_label = QLabel("Drop files, folders or zips here, or open the sample.")
+        self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        top.addWidget(self.summary_label, 1)
+        layout.addLayout(top)
+        self.task_bar = TaskBar()
+        layout.addWidget(self.task_bar)
+
+        filters = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search text…")
+        self.search.setClearButtonEnabled(True)
+        self.label_filter = QComboBox()
+        self.split_filter = QComboBox()
+        self.split_filter.addItem("All splits", ALL)
+        for split in SPLITS:
+            self.split_filter.addItem(split, split)
+        self.shown_label = QLabel()
+        filters.addWidget(self.search, 3)
+        filters.addWidget(self.label_filter, 1)
+        filters.addWidget(self.split_filter, 1)
+        filters.addWidget(self.shown_label)
+
+        self.model = DocumentTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.setWordWrap(False)
+        self.table.setAlternatingRowColors(True)
+        vertical = self.table.verticalHeader()
+        vertical.hide()
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 6)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((0, 60), (2, 60), (3, 60), (4, 60), (5, 170)):
+            self.table.setColumnWidth(column, width)
+        self.full_text = QPlainTextEdit()
+        self.full_text.setReadOnly(True)
+        self.full_text.setPlaceholderText("Select a row to read the whole document.")
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(filters)
+        text_split = QSplitter(Qt.Orientation.Vertical)
+        text_split.addWidget(self.table)
+        text_split.addWidget(self.full_text)
+        text_split.setSizes([500, 150])
+        left_layout.addWidget(text_split)
+
+        self.label_chart = GroupedBarChart("Documents per label and split")
+        self.length_chart = HistogramChart("Document length", "tokens")
+        self.split_panel = SplitPanel()
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.label_chart)
+        right.addWidget(self.length_chart)
+        right.addWidget(self.split_panel)
+        right.setSizes([230, 230, 300])
+
+        main = QSplitter(Qt.Orientation.Horizontal)
+        main.addWidget(left)
+        main.addWidget(right)
+        main.setSizes([760, 480])
+        layout.addWidget(main, 1)
+
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(200)  # debounce typing
+        self._filter_timer.timeout.connect(self.apply_filter)
+        self.search.textChanged.connect(self._filter_timer.start)
+        self.label_filter.currentIndexChanged.connect(self.apply_filter)
+        self.split_filter.currentIndexChanged.connect(self.apply_filter)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection)
+        self.open_file_button.clicked.connect(self.ask_open_files)
+        self.open_folder_button.clicked.connect(self.ask_open_folder)
+        self.sample_button.clicked.connect(lambda: self.load_paths(sample_paths()))
+        self.split_panel.apply_requested.connect(self._on_apply_splits)
+        self._update_label_filter([])
+        self.apply_filter()
+
+    # --- opening --------------------------------------------------------------------------
+    def ask_open_files(self) -> None:
+        start = str(settings.value("paths/last_dir", ""))
+        paths = dialogs.open_files(self, "Open dataset files", start, FILE_FILTERS)
+        if paths:
+            settings.set_value("paths/last_dir", str(Path(paths[0]).parent))
+            self.load_paths(paths)
+
+    def ask_open_folder(self) -> None:
+        start = str(settings.value("paths/last_dir", ""))
+        path = dialogs.open_folder(self, "Open dataset folder", start)
+        if path:
+            settings.set_value("paths/last_dir", str(Path(path).parent))
+            self.load_paths([path])
+
+    def is_busy(self) -> bool:
+        return self._task is not None
+
+    def load_paths(self, paths: Sequence[str], config: DataConfig | None = None,
+                   on_done: Callable[[bool], None] | None = None) -> BackgroundTask:
+        """Load `paths` (replacing the dataset on success); `on_done(ok)` after it ends."""
+        from lstm_studio.core.readers import load_sources
+
+        paths = [str(p) for p in paths]
+        if config is None:
+            config = DataConfig(sources=paths)
+        config.sources = paths
+
+        def work(progress: Progress, emit: object) -> LoadResult:
+            raw = load_sources(paths, config, progress)
+            return prepare_dataset(raw, config, progress)
+
+        names = ", ".join(Path(p).name for p in paths)
+        return self._start(work, f"Loading {names}", on_done, remember=paths)
+
+    def apply_config(self, config: DataConfig,
+                     on_done: Callable[[bool], None] | None = None) -> BackgroundTask:
+        """Re-split: reload when overrides changed, else re-split what is in memory."""
+        current = self.state.data_config
+        if self._raw is None or config.split_overrides != current.split_overrides:
+            return self.load_paths(config.sources, config, on_done)
+        raw = self._raw
+
+        def work(progress: Progress, emit: object) -> LoadResult:
+            return prepare_dataset(raw, config, progress)
+
+        return self._start(work, "Splitting", on_done)
+
+    def _start(self, work: Callable, what: str, on_done: Callable[[bool], None] | None,
+               remember: list[str] | None = None) -> BackgroundTask:
+        if self._task is not None:
+            self._task.cancel()
+        task = BackgroundTask(work, self)
+        self._task = task
+        self.last_error = None
+        outcome = {"ok": False}
+
+        def finished(result: LoadResult) -> None:
+            if self._task is task:
+                outcome["ok"] = True
+                self._show_result(result)
+                if remember:
+                    settings.add_recent_dataset(remember)
+
+        def failed(message: str) -> None:
+            if self._task is task:
+                self.last_error = message
+                dialogs.error(self, "Cannot open dataset", message)
+                self.state.status_message.emit(f"Loading failed: {message}")
+
+        def ended() -> None:
+            ok = outcome["ok"]
+            if self._task is task:
+                self._task = None
+                if task.progress.cancelled:
+                    self.state.status_message.emit("Loading cancelled; the previous data is kept.")
+            if on_done is not None:
+                on_done(ok)
+
+        task.finished.connect(finished)
+        task.failed.connect(failed)
+        task.ended.connect(ended)
+        self.task_bar.follow(task, what)
+        self.state.status_message.emit(what + "…")
+        task.start()
+        return task
+
+    # --- results --------------------------------------------------------------------------
+    def _show_result(self, result: LoadResult) -> None:
+        self._raw = result.raw
+        self.state.data_config = result.config
+        self.state.set_dataset(result.dataset)
+        self.model.set_index(result.index)
+        summary = result.summary
+        self.summary_label.setText(summary_line(summary))
+        labels = list(summary.labels) or [""]
+        splits = [s for s in SPLITS if sum(summary.splits.get(s, {}).values())]
+        self.label_chart.set_data(
+            [label or "(no label)" for label in labels],
+            {s: [summary.splits.get(s, {}).get(label, 0) for label in labels] for s in splits})
+        self.length_chart.set_histogram(*result.length_bins)
+        p95 = result.p95
+        self.length_chart.set_marker("p95", round(p95) if p95 is not None else None)
+        self.split_panel.set_sources(list(result.dataset.sources), result.config)
+        self._update_label_filter(list(summary.labels))
+        self.full_text.clear()
+        self.apply_filter()
+        self.state.status_message.emit(f"Loaded {summary.documents:,} documents")
+        self.loaded.emit()
+
+    def _update_label_filter(self, labels: list[str]) -> None:
+        self.label_filter.blockSignals(True)
+        self.label_filter.clear()
+        self.label_filter.addItem("All labels", ALL)
+        for label in labels:
+            self.label_filter.addItem(label, label)
+        self.label_filter.blockSignals(False)
+
+    def apply_filter(self) -> None:
+        self._filter_timer.stop()
+        self.model.set_filter(self.search.text(), self.label_filter.currentData() or ALL,
+                              self.split_filter.currentData() or ALL)
+        self.shown_label.setText(f"{self.model.rowCount():,} of {self.model.total():,} shown")
+
+    def _on_selection(self, selected: QItemSelection, deselected: QItemSelection) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return
+        doc = self.model.document(rows[0].row())
+        self.full_text.setPlainText(f"[{doc.label or '—'} · {doc.split} · {doc.source}]\n\n"
+                                    f"{doc.text}")
+
+    def _on_apply_splits(self, config: DataConfig) -> None:
+        if not config.sources:
+            dialogs.info(self, "Splits", "Load a dataset first.")
+            return
+        self.apply_config(config)
+
+    # --- tab contract ---------------------------------------------------------------------
+    def confirm_close(self) -> bool:
+        return True
+
+    def shutdown(self) -> None:
+        if self._task is not None:
+            self._task.cancel_and_wait(2000)

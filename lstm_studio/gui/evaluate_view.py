@@ -1,0 +1,299 @@
+"""Evaluate: test metrics, a confusion-matrix heatmap with counts, per-class scores and the
+misclassified documents; for a language model its perplexity beside an n-gram baseline's.
+
+Metrics come from the core (`evaluation.evaluate` or a TrainResult); this view only shows
+them. Evaluating on demand and fitting the n-gram run in a BackgroundTask. Selecting a
+misclassified document asks the Inspect tab to open it (`AppState.inspect_requested`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from lstm_studio.gui.workers import BackgroundTask
+
+UNK = "<unk>"
+
+
+def vocab_tokens(text: str, stoi: dict[str, int]) -> list[str]:
+    """Whitespace tokens with out-of-vocabulary words mapped to <unk>, as the model sees them."""
+    return [token if token in stoi else UNK for token in text.split()]
+
+
+def fit_ngram(train_texts: Sequence[str], stoi: dict[str, int], n: int = 3,
+              smoothing: str = "interpolation") -> Any:
+    """An n-gram baseline on exactly the model's vocabulary, so perplexities are comparable."""
+    from lstm_studio.core.ngram import NGramModel
+
+    model = NGramModel(n, smoothing=smoothing)
+    model.fit([vocab_tokens(text, stoi) for text in train_texts])
+    return model
+
+
+def _item(text: str, align_right: bool = False) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+    if align_right:
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return item
+
+
+def heat_colour(fraction: float) -> QColor:
+    """White to deep blue; counts are drawn dark on light cells and white on dark ones."""
+    fraction = min(1.0, max(0.0, fraction))
+    return QColor(int(255 - 222 * fraction), int(255 - 154 * fraction), int(255 - 74 * fraction))
+
+
+class EvaluateView(QWidget):
+    """Shows one metrics dict; `evaluate_button` evaluates the current model on a split."""
+
+    def __init__(self, state: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.metrics: dict[str, Any] | None = None
+        self.metrics_split = "test"
+        self.task: BackgroundTask | None = None
+        self.ngram_perplexity: float | None = None
+
+        self.split = QComboBox()
+        self.split.addItems(["test", "valid", "train"])
+        self.evaluate_button = QPushButton("Evaluate")
+        self.evaluate_button.setToolTip("Score the current model on the chosen split.")
+        self.evaluate_button.clicked.connect(self.evaluate_current)
+        self.ngram_order = QSpinBox()
+        self.ngram_order.setRange(1, 5)
+        self.ngram_order.setValue(3)
+        self.ngram_order.setPrefix("n = ")
+        self.summary = QLabel("Train or load a model, then evaluate it here.")
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+
+        self.confusion = QTableWidget()
+        self.confusion.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.per_class = QTableWidget(0, 4)
+        self.per_class.setHorizontalHeaderLabels(["Precision", "Recall", "F1", "Support"])
+        self.per_class.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.misclassified = QTableWidget(0, 4)
+        self.misclassified.setHorizontalHeaderLabels(["Text", "True", "Predicted", "P"])
+        self.misclassified.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.misclassified.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.misclassified.horizontalHeader().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.Stretch)
+        self.misclassified.itemSelectionChanged.connect(self._on_misclassified_selected)
+        self.misclassified.setToolTip("Select a document to open it in the Inspect tab.")
+
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Split"))
+        bar.addWidget(self.split)
+        bar.addWidget(self.evaluate_button)
+        bar.addWidget(QLabel("N-gram baseline"))
+        bar.addWidget(self.ngram_order)
+        bar.addStretch(1)
+        tables = QSplitter(Qt.Orientation.Horizontal)
+        for title, widget in (("Confusion matrix (rows: true, columns: predicted)",
+                               self.confusion), ("Per class", self.per_class)):
+            box = QGroupBox(title)
+            QVBoxLayout(box).addWidget(widget)
+            tables.addWidget(box)
+        wrong_box = QGroupBox("Misclassified documents")
+        QVBoxLayout(wrong_box).addWidget(self.misclassified)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(tables)
+        splitter.addWidget(wrong_box)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.summary)
+        layout.addWidget(splitter, 1)
+        self.state.model_changed.connect(self._on_model_changed)
+        self._on_model_changed()
+
+    # ----- showing metrics ------------------------------------------------------------------
+    def show_metrics(self, metrics: dict[str, Any] | None, split: str = "test") -> None:
+        self.metrics = metrics
+        self.metrics_split = split
+        if not metrics:
+            self.summary.setText("No metrics: the dataset has no validation or test split.")
+            self._fill_classification({})
+            return
+        if "perplexity" in metrics and "accuracy" not in metrics:
+            self._show_lm(metrics, split)
+            self._fill_classification({})
+            return
+        docs = metrics.get("documents", "?")
+        self.summary.setText(
+            f"<b>{split}</b>: accuracy <b>{metrics.get('accuracy', 0):.3f}</b> · "
+            f"macro-F1 <b>{metrics.get('macro_f1', 0):.3f}</b> · "
+            f"loss {metrics.get('loss', float('nan')):.4f} · {docs} documents")
+        self._fill_classification(metrics)
+
+    def _show_lm(self, metrics: dict[str, Any], split: str) -> None:
+        text = (f"<b>{split}</b>: perplexity <b>{metrics['perplexity']:.2f}</b> · "
+                f"loss {metrics.get('loss', float('nan')):.4f} · "
+                f"{metrics.get('tokens', '?')} tokens")
+        if self.ngram_perplexity is not None:
+            text += (f"<br>{self.ngram_order.value()}-gram baseline on the same text: "
+                     f"perplexity <b>{self.ngram_perplexity:.2f}</b>")
+        self.summary.setText(text)
+
+    def _fill_classification(self, metrics: dict[str, Any]) -> None:
+        labels = list(metrics.get("labels") or [])
+        confusion = metrics.get("confusion") or []
+        self.confusion.clear()
+        self.confusion.setRowCount(len(labels))
+        self.confusion.setColumnCount(len(labels))
+        self.confusion.setHorizontalHeaderLabels(labels)
+        self.confusion.setVerticalHeaderLabels(labels)
+        peak = max((max(row) for row in confusion if row), default=0) or 1
+        for r, row in enumerate(confusion):
+            for c, count in enumerate(row):
+                item = _item(str(count), align_right=True)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                fraction = count / peak
+                item.setBackground(QBrush(heat_colour(fraction)))
+                item.setForeground(QBrush(QColor("white" if fraction > 0.55 else "#111")))
+                self.confusion.setItem(r, c, item)
+        per_class = metrics.get("per_class") or {}
+        self.per_class.setRowCount(len(per_class))
+        self.per_class.setVerticalHeaderLabels(list(per_class))
+        for r, scores in enumerate(per_class.values()):
+            for c, key in enumerate(("precision", "recall", "f1")):
+                self.per_class.setItem(r, c, _item(f"{scores.get(key, 0):.3f}", True))
+            self.per_class.setItem(r, 3, _item(str(scores.get("support", "")), True))
+        wrong = metrics.get("misclassified") or []
+        self.misclassified.blockSignals(True)
+        self.misclassified.setRowCount(len(wrong))
+        for r, doc in enumerate(wrong):
+            text = str(doc.get("text", ""))
+            cell = _item(text if len(text) <= 200 else text[:199] + "…")
+            cell.setToolTip(f"{doc.get('source', '')}\n{text[:1000]}")
+            cell.setData(Qt.ItemDataRole.UserRole, text)
+            self.misclassified.setItem(r, 0, cell)
+            self.misclassified.setItem(r, 1, _item(str(doc.get("label", ""))))
+            self.misclassified.setItem(r, 2, _item(str(doc.get("predicted", ""))))
+            self.misclassified.setItem(r, 3, _item(f"{doc.get('probability', 0):.2f}", True))
+        self.misclassified.blockSignals(False)
+
+    def confusion_counts(self) -> list[list[int]]:
+        """The counts as displayed (for tests and the self-test)."""
+        return [[int(self.confusion.item(r, c).text())
+                 for c in range(self.confusion.columnCount())]
+                for r in range(self.confusion.rowCount())]
+
+    def _on_misclassified_selected(self) -> None:
+        rows = {index.row() for index in self.misclassified.selectedIndexes()}
+        if len(rows) != 1:
+            return
+        item = self.misclassified.item(rows.pop(), 0)
+        if item is not None:
+            self.state.inspect_requested.emit(item.data(Qt.ItemDataRole.UserRole))
+
+    # ----- evaluating on demand -------------------------------------------------------------
+    def _on_model_changed(self) -> None:
+        self.ngram_perplexity = None
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        self.evaluate_button.setEnabled(self.state.model is not None and not self.busy())
+        lm = getattr(getattr(self.state.model, "model_config", None), "task", "") == "lm"
+        self.ngram_order.setEnabled(lm)
+
+    def busy(self) -> bool:
+        return self.task is not None and self.task.is_running()
+
+    def evaluate_current(self) -> BackgroundTask | None:
+        """Evaluate `state.model` on the chosen split of the training dataset, off the GUI."""
+        bundle = self.state.model
+        dataset = self.state.training_dataset()
+        if bundle is None or dataset is None or self.busy():
+            return None
+        split = self.split.currentText()
+        documents = dataset.split(split)
+        if not documents:
+            from lstm_studio.gui import dialogs
+
+            dialogs.info(self, "Nothing to evaluate", f"The dataset has no {split} split.")
+            return None
+        clean = self.state.cleaned is None  # cleaned documents need no second pass
+        lm = bundle.model_config.task == "lm"
+        train_texts = [doc.text for doc in dataset.split("train")] if lm else []
+        order = self.ngram_order.value()
+
+        def job(progress: Any, emit: Any) -> dict[str, Any]:
+            from lstm_studio.core.evaluation import evaluate
+
+            metrics = dict(evaluate(bundle, documents, clean=clean, progress=progress))
+            if train_texts:
+                stoi = bundle.vocab.stoi
+                ngram = fit_ngram(train_texts, stoi, order)
+                metrics["ngram_perplexity"] = float(ngram.perplexity(
+                    [vocab_tokens(doc.text, stoi) for doc in documents]))
+            return metrics
+
+        self.summary.setText(f"Evaluating on {split}…")
+        return self._run(job, lambda metrics: self._on_evaluated(metrics, split))
+
+    def start_baseline(self, split: str = "valid") -> BackgroundTask | None:
+        """Fit the n-gram on the train split and score it on `split` (language models)."""
+        bundle = self.state.model
+        dataset = self.state.training_dataset()
+        if bundle is None or dataset is None or bundle.model_config.task != "lm":
+            return None
+        train_texts = [doc.text for doc in dataset.split("train")]
+        texts = [doc.text for doc in dataset.split(split)]
+        if not train_texts or not texts or self.busy():
+            return None
+        order = self.ngram_order.value()
+        stoi = bundle.vocab.stoi
+
+        def job(progress: Any, emit: Any) -> float:
+            ngram = fit_ngram(train_texts, stoi, order)
+            return float(ngram.perplexity([vocab_tokens(text, stoi) for text in texts]))
+
+        return self._run(job, self._on_baseline)
+
+    def _run(self, job: Any, on_done: Any) -> BackgroundTask:
+        self.task = BackgroundTask(job, self)
+        self.task.finished.connect(on_done)
+        self.task.failed.connect(self._on_failed)
+        self.task.ended.connect(self._update_buttons)
+        self.evaluate_button.setEnabled(False)
+        self.task.start()
+        return self.task
+
+    def _on_evaluated(self, metrics: dict[str, Any], split: str) -> None:
+        self.ngram_perplexity = metrics.get("ngram_perplexity")
+        self.show_metrics(metrics, split)
+
+    def _on_baseline(self, perplexity: float) -> None:
+        self.ngram_perplexity = perplexity
+        if self.metrics:
+            self.show_metrics(self.metrics, self.metrics_split)
+
+    def _on_failed(self, message: str) -> None:
+        from lstm_studio.gui import dialogs
+
+        self.summary.setText("Evaluation failed.")
+        dialogs.error(self, "Evaluation failed", message)
+
+    def shutdown(self) -> None:
+        if self.task is not None and self.task.is_running():
+            self.task.cancel_and_wait(2000)

@@ -1,0 +1,204 @@
+"""Units x timesteps heatmaps of every gate with one shared cursor, and the selected unit's lines.
+
+One pyqtgraph plot per series (LSTM: f, i, g, o, c, h; GRU: r, z, n, h; RNN: h). The image items
+are created once per trace (`set_data`); moving the cursor only moves a line and a rectangle, so
+stepping through a long sentence stays cheap. A click on any heatmap selects that unit and
+timestep (`cell_clicked`); the Inspect tab owns the selection and calls `set_cursor` back.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QPen
+from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QSplitter, QVBoxLayout, QWidget
+
+# Series whose values are probabilities (sigmoid gates) use a sequential map on [0, 1];
+# the others are signed and use a diverging map centred on 0.
+SIGMOID_SERIES = frozenset({"f", "i", "o", "r", "z"})
+SERIES_TITLES = {"f": "forget f", "i": "input i", "g": "candidate g", "o": "output o",
+                 "c": "cell c", "h": "hidden h", "r": "reset r", "z": "update z", "n": "new n"}
+LINE_COLORS = {"f": "#1c7ed6", "i": "#37b24d", "g": "#f59f00", "o": "#ae3ec9", "c": "#e8590c",
+               "h": "#212529", "r": "#1c7ed6", "z": "#37b24d", "n": "#f59f00"}
+MAX_TICK_TOKENS = 12  # more token names than this overlap under the lines plot
+
+
+class GateHeatmaps(QWidget):
+    """See the module docstring. `cell_clicked(unit, step)` is emitted on a click."""
+
+    cell_clicked = Signal(int, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._series: dict[str, np.ndarray] = {}
+        self._tokens: list[str] = []
+        self._plots: dict[str, pg.PlotItem] = {}
+        self._images: dict[str, pg.ImageItem] = {}
+        self._cursors: dict[str, pg.InfiniteLine] = {}
+        self._boxes: dict[str, QGraphicsRectItem] = {}
+        self._curves: dict[str, pg.PlotDataItem] = {}
+        self._step = 0
+        self._unit = 0
+
+        self.grid = pg.GraphicsLayoutWidget()
+        self.grid.setBackground("w")
+        self.grid.scene().sigMouseClicked.connect(self._on_scene_clicked)
+        self.lines = pg.PlotWidget(background="w")
+        self.lines.showGrid(x=True, y=True, alpha=0.25)
+        self.lines.setLabel("bottom", "timestep")
+        self.lines.setMouseEnabled(x=False, y=False)
+        self.lines.setMenuEnabled(False)
+        self._legend = self.lines.addLegend(offset=(4, 2), labelTextSize="8pt", colCount=6,
+                                            brush=(255, 255, 255, 210))
+        self._line_cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#e8590c", width=2))
+        self.lines.addItem(self._line_cursor)
+        self.legend = QLabel("Colours: σ gates (f, i, o, r, z) from 0 (dark blue) to 1 (yellow); "
+                             "g, n, c and h blue below 0, red above. Click a cell to select it.")
+        self.legend.setWordWrap(True)
+        self.legend.setStyleSheet("color: #495057; font-size: 9pt")
+        self.readout = QLabel()
+        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.readout.setWordWrap(True)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.grid)
+        splitter.addWidget(self.lines)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.legend)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.readout)
+
+    # --- data --------------------------------------------------------------------------------
+    def set_data(self, series: dict[str, np.ndarray], tokens: list[str]) -> None:
+        """`series[name]` is an array [timesteps, units]; all share the same shape."""
+        self._series = {name: np.asarray(values, dtype=float) for name, values in series.items()}
+        self._tokens = list(tokens)
+        self.grid.clear()
+        self.lines.clear()
+        self._legend.clear()
+        self.lines.addItem(self._line_cursor)
+        self._plots, self._images, self._cursors, self._boxes, self._curves = {}, {}, {}, {}, {}
+        columns = 3 if len(self._series) > 4 else 2 if len(self._series) > 1 else 1
+        for index, (name, values) in enumerate(self._series.items()):
+            if index and index % columns == 0:
+                self.grid.nextRow()
+            self._add_heatmap(name, values)
+            color = LINE_COLORS.get(name, "#495057")
+            self._curves[name] = self.lines.plot(pen=pg.mkPen(color, width=2), name=name,
+                                                 symbol="o", symbolSize=4, symbolBrush=color,
+                                                 symbolPen=None)
+        self._apply_ticks(self.lines.getPlotItem().getAxis("bottom"), offset=0.0)
+        self._step = min(self._step, max(self.timesteps() - 1, 0))
+        self._unit = min(self._unit, max(self.units() - 1, 0))
+        self.set_cursor(self._step, self._unit)
+
+    def _add_heatmap(self, name: str, values: np.ndarray) -> None:
+        plot = self.grid.addPlot(title=SERIES_TITLES.get(name, name))
+        plot.setMenuEnabled(False)
+        plot.setMouseEnabled(x=False, y=False)
+        plot.hideButtons()
+        plot.getViewBox().invertY(True)
+        plot.setLabel("left", "unit")
+        plot.setLabel("bottom", "step")
+        image = pg.ImageItem(values)  # column-major: x = timestep, y = unit
+        if name in SIGMOID_SERIES:
+            image.setColorMap(pg.colormap.get("viridis"))
+            image.setLevels((0.0, 1.0))
+        else:
+            bound = float(np.nanmax(np.abs(values))) if values.size else 1.0
+            bound = bound if math.isfinite(bound) and bound > 0 else 1.0
+            image.setColorMap(pg.colormap.get("CET-D1"))
+            image.setLevels((-bound, bound))
+        # Cell (t, j) is centred on (t, j), so axis ticks name the step and the unit.
+        image.setRect(QRectF(-0.5, -0.5, max(values.shape[0], 1), max(values.shape[1], 1)))
+        plot.addItem(image)
+        plot.setXRange(-0.5, max(values.shape[0], 1) - 0.5, padding=0)
+        plot.setYRange(-0.5, max(values.shape[1], 1) - 0.5, padding=0)
+        cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#e8590c", width=1.5))
+        plot.addItem(cursor)
+        box = QGraphicsRectItem(QRectF(0, 0, 1, 1))
+        pen = QPen(Qt.GlobalColor.red)
+        pen.setCosmetic(True)
+        pen.setWidthF(2.0)
+        box.setPen(pen)
+        plot.addItem(box)
+        self._plots[name], self._images[name] = plot, image
+        self._cursors[name], self._boxes[name] = cursor, box
+
+    def _apply_ticks(self, axis: pg.AxisItem, offset: float) -> None:
+        if self._tokens and len(self._tokens) <= MAX_TICK_TOKENS:
+            axis.setTicks([[(t + offset, _short(tok)) for t, tok in enumerate(self._tokens)]])
+        else:
+            axis.setTicks(None)
+
+    # --- cursor ------------------------------------------------------------------------------
+    def set_cursor(self, step: int, unit: int) -> None:
+        """Move the shared cursor to `step` and the selection box to (`step`, `unit`)."""
+        self._step, self._unit = step, unit
+        for name, cursor in self._cursors.items():
+            cursor.setPos(step)
+            self._boxes[name].setRect(QRectF(step - 0.5, unit - 0.5, 1, 1))
+        self._line_cursor.setPos(step)
+        steps = np.arange(self.timesteps())
+        for name, curve in self._curves.items():
+            values = self._series[name]
+            if values.size and unit < values.shape[1]:
+                curve.setData(steps, values[:, unit])
+        self.lines.setTitle(f"unit {unit} over time", size="9pt")
+        self.readout.setText(self.readout_text())
+
+    def readout_text(self) -> str:
+        """The selected cell's values, e.g. 'unit 3, step 5 “ngon”: f = 0.532  i = …'."""
+        if not self._series or self.timesteps() == 0:
+            return ""
+        step, unit = self._step, self._unit
+        token = self._tokens[step] if step < len(self._tokens) else ""
+        parts = [f"{name} = {self._series[name][step, unit]:.3f}" for name in self._series]
+        return f"unit {unit}, step {step} “{token}”:  " + "   ".join(parts)
+
+    def timesteps(self) -> int:
+        first = next(iter(self._series.values()), None)
+        return 0 if first is None else first.shape[0]
+
+    def units(self) -> int:
+        first = next(iter(self._series.values()), None)
+        return 0 if first is None or first.ndim < 2 else first.shape[1]
+
+    def series_names(self) -> list[str]:
+        return list(self._series)
+
+    def image_values(self, name: str) -> np.ndarray:
+        """What the heatmap `name` displays, [timesteps, units]."""
+        return np.asarray(self._images[name].image)
+
+    def curve_values(self, name: str) -> np.ndarray:
+        return np.asarray(self._curves[name].getData()[1])
+
+    def view_point(self, name: str, step: int, unit: int) -> QPoint:
+        """Viewport pixel of the centre of cell (`step`, `unit`) in heatmap `name` (for tests)."""
+        view_box = self._plots[name].getViewBox()
+        scene_point = view_box.mapViewToScene(QPointF(step, unit))
+        return self.grid.mapFromScene(scene_point)
+
+    def _on_scene_clicked(self, event: object) -> None:
+        scene_pos = event.scenePos()  # type: ignore[attr-defined]
+        for plot in self._plots.values():
+            view_box = plot.getViewBox()
+            if not view_box.sceneBoundingRect().contains(scene_pos):
+                continue
+            point = view_box.mapSceneToView(scene_pos)
+            step, unit = math.floor(point.x() + 0.5), math.floor(point.y() + 0.5)
+            if 0 <= step < self.timesteps() and 0 <= unit < self.units():
+                self.cell_clicked.emit(unit, step)
+            return
+
+
+def _short(token: str, limit: int = 8) -> str:
+    return token if len(token) <= limit else token[: limit - 1] + "…"

@@ -1,0 +1,351 @@
+"""The main window: tabs over one AppState, menus, drag-and-drop, projects, persisted settings.
+
+Tabs are plug-ins listed in TAB_CLASSES and built as `TabClass(state, parent)`; a tab module
+that does not exist yet is skipped, so the window never shows placeholder tabs. The optional
+tab methods are described in lstm_studio.gui.state.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import platform
+from collections.abc import Callable, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import QTimer, Signal, qVersion
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
+
+from lstm_studio import APP_NAME, __version__
+from lstm_studio.core.config import (
+    CleaningConfig,
+    ModelConfig,
+    TrainConfig,
+    VocabConfig,
+    config_from_dict,
+    config_to_dict,
+)
+from lstm_studio.core.errors import UserError
+from lstm_studio.gui import dialogs, settings
+from lstm_studio.gui.project import SUFFIX, Project, load_project, save_project
+from lstm_studio.gui.state import AppState
+from lstm_studio.resources_path import resource
+
+log = logging.getLogger(__name__)
+
+TAB_CLASSES: tuple[tuple[str, str, str], ...] = (
+    ("lstm_studio.gui.data_tab", "DataTab", "Data"),
+    ("lstm_studio.gui.clean_tab", "CleanTab", "Clean"),
+    ("lstm_studio.gui.vocab_tab", "VocabTab", "Vocabulary"),
+    ("lstm_studio.gui.train_tab", "TrainTab", "Train"),
+    ("lstm_studio.gui.inspect_tab", "InspectTab", "Inspect"),
+)
+PROJECT_FILTER = f"LSTM Studio project (*{SUFFIX});;All files (*)"
+
+
+def app_icon() -> QIcon:
+    icon = QIcon()
+    for name in ("lstm-studio.svg", "lstm-studio.png"):
+        path = resource("icons", name)
+        if path.is_file():
+            icon.addFile(str(path))
+    return icon
+
+
+def load_tab_classes() -> tuple[list[tuple[str, type]], dict[str, str]]:
+    """[(title, class)] for tabs that import, and {title: reason} for those that failed.
+
+    A tab whose module does not exist yet is left out silently; one that exists but fails to
+    import is left out and reported (the self-test turns that into a failure)."""
+    found: list[tuple[str, type]] = []
+    broken: dict[str, str] = {}
+    for module_name, class_name, title in TAB_CLASSES:
+        try:
+            module = importlib.import_module(module_name)
+            found.append((title, getattr(module, class_name)))
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                broken[title] = f"{type(error).__name__}: {error}"
+        except Exception as error:  # a bug in that tab must not take the whole app down
+            log.exception("The %s tab failed to import", title)
+            broken[title] = f"{type(error).__name__}: {error}"
+    return found, broken
+
+
+class MainWindow(QMainWindow):
+    project_opened = Signal(bool)  # restoring a project ended (ok?)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = AppState(self)
+        self._restore_options()
+        self.project_path: str | None = None
+        self.setWindowIcon(app_icon())
+        self.setAcceptDrops(True)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.setCentralWidget(self.tabs)
+        self.tab_widgets: dict[str, QWidget] = {}
+        classes, self.broken_tabs = load_tab_classes()
+        for title, cls in classes:
+            try:
+                widget = cls(self.state, self)
+            except Exception as error:
+                log.exception("The %s tab failed to build", title)
+                self.broken_tabs[title] = f"{type(error).__name__}: {error}"
+                continue
+            self.tab_widgets[title] = widget
+            self.tabs.addTab(widget, title)
+        self._status = QLabel()
+        self.statusBar().addPermanentWidget(self._status)
+        self.state.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        for signal in (self.state.dataset_changed, self.state.cleaning_changed,
+                       self.state.vocabulary_changed, self.state.model_changed):
+            signal.connect(self._update_status)
+        self._build_menus()
+        self._update_title()
+        self._update_status()
+        geometry = settings.value("window/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 800)
+        for title, reason in self.broken_tabs.items():
+            self.statusBar().showMessage(f"The {title} tab could not be loaded: {reason}")
+
+    # --- tabs -----------------------------------------------------------------------------
+    def tab(self, title: str) -> Any:
+        return self.tab_widgets.get(title)
+
+    @property
+    def data_tab(self) -> Any:
+        return self.tab_widgets["Data"]
+
+    def tabs_with(self, method: str) -> list[tuple[str, Any]]:
+        return [(title, widget) for title, widget in self.tab_widgets.items()
+                if callable(getattr(widget, method, None))]
+
+    # --- menus ----------------------------------------------------------------------------
+    def _action(self, menu: Any, text: str, slot: Callable[[], Any],
+                shortcut: QKeySequence | str | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda checked=False: slot())
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.open_file_action = self._action(file_menu, "Open &File…",
+                                             lambda: self.data_tab.ask_open_files(),
+                                             QKeySequence.StandardKey.Open)
+        self.open_folder_action = self._action(file_menu, "Open F&older…",
+                                               lambda: self.data_tab.ask_open_folder(),
+                                               "Ctrl+Shift+O")
+        sample_menu = file_menu.addMenu("Open &Sample")
+        self._action(sample_menu, "Restaurant reviews (pos/neg)",
+                     lambda: self.open_sample("reviews"))
+        self._action(sample_menu, "Vietnamese text for language modelling",
+                     lambda: self.open_sample("lm"))
+        self.recent_menu = file_menu.addMenu("&Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file_menu.addSeparator()
+        self._action(file_menu, "Open &Project…", self.ask_open_project, "Ctrl+Shift+P")
+        self._action(file_menu, "&Save Project", self.save_project_action,
+                     QKeySequence.StandardKey.Save)
+        self._action(file_menu, "Save Project &As…", self.save_project_as, "Ctrl+Shift+S")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, "Ctrl+Q")
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "&About LSTM Studio", self.show_about)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        entries = settings.recent_datasets()
+        if not entries:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+        for paths in entries:
+            text = " + ".join(Path(p).name for p in paths)
+            action = self.recent_menu.addAction(text)
+            action.setToolTip("\n".join(paths))
+            action.triggered.connect(lambda checked=False, p=paths: self.open_paths(p))
+
+    # --- opening data ---------------------------------------------------------------------
+    def open_paths(self, paths: Sequence[str]) -> Any:
+        self.tabs.setCurrentWidget(self.data_tab)
+        return self.data_tab.load_paths(list(paths))
+
+    def open_sample(self, kind: str = "reviews") -> Any:
+        from lstm_studio.gui.data_tab import sample_paths
+
+        return self.open_paths(sample_paths(kind))
+
+    def start_first_launch(self) -> None:
+        """The first time the app runs, load the reviews sample so every tab shows something."""
+        if settings.value("app/launched") is None:
+            settings.set_value("app/launched", True)
+            QTimer.singleShot(0, lambda: self.open_sample("reviews"))
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and all(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        if len(paths) == 1 and paths[0].endswith(SUFFIX):
+            self.open_project(paths[0])
+        else:
+            self.open_paths(paths)
+
+    # --- projects -------------------------------------------------------------------------
+    def current_project(self) -> Project:
+        state = self.state
+        tabs = {}
+        for title, widget in self.tabs_with("project_state"):
+            try:
+                tabs[title] = widget.project_state()
+            except Exception:
+                log.exception("%s.project_state failed", title)
+        return Project(
+            data=state.data_config, cleaning=state.cleaning_config,
+            cleaning_ran=state.cleaned is not None, vocabulary=state.vocab_config,
+            vocabulary_built=state.vocabulary is not None, model=state.model_config,
+            training=state.train_config, model_path=state.model_path, tabs=tabs)
+
+    def save_project_to(self, path: str) -> None:
+        if not path.endswith(SUFFIX):
+            path += SUFFIX
+        save_project(path, self.current_project())
+        self.project_path = path
+        settings.set_value("paths/last_project", path)
+        self._update_title()
+        self.statusBar().showMessage(f"Saved project {path}", 8000)
+
+    def save_project_action(self) -> None:
+        if self.project_path:
+            self._guarded(lambda: self.save_project_to(self.project_path or ""))
+        else:
+            self.save_project_as()
+
+    def save_project_as(self) -> None:
+        start = str(settings.value("paths/last_project", "") or "")
+        path = dialogs.save_file(self, "Save project", start, PROJECT_FILTER)
+        if path:
+            self._guarded(lambda: self.save_project_to(path))
+
+    def ask_open_project(self) -> None:
+        start = str(settings.value("paths/last_project", "") or "")
+        paths = dialogs.open_files(self, "Open project", start, PROJECT_FILTER)
+        if paths:
+            self.open_project(paths[0])
+
+    def _guarded(self, fn: Callable[[], Any]) -> bool:
+        try:
+            fn()
+        except UserError as error:
+            dialogs.error(self, APP_NAME, str(error))
+            return False
+        except OSError as error:
+            dialogs.error(self, APP_NAME, f"Could not write the file: {error.strerror}.")
+            return False
+        return True
+
+    def open_project(self, path: str) -> bool:
+        """Start restoring a project; `project_opened(ok)` fires when everything is back."""
+        try:
+            project, notes = load_project(path)
+        except UserError as error:
+            dialogs.error(self, "Cannot open project", str(error))
+            return False
+        from lstm_studio.gui.project_restore import ProjectRestorer
+
+        self.project_path = path
+        settings.set_value("paths/last_project", path)
+        self._update_title()
+        self._restorer = ProjectRestorer(self, project, notes)
+        self._restorer.done.connect(self.project_opened)
+        self._restorer.start()
+        return True
+
+    # --- status, about --------------------------------------------------------------------
+    def _update_title(self) -> None:
+        name = Path(self.project_path).stem if self.project_path else None
+        self.setWindowTitle(f"{name} — {APP_NAME}" if name else APP_NAME)
+
+    def _update_status(self) -> None:
+        state = self.state
+        parts = []
+        if state.dataset is not None:
+            parts.append(f"{len(state.dataset):,} documents")
+        if state.cleaned is not None:
+            parts.append(f"{len(state.cleaned.dataset):,} after cleaning")
+        if state.vocabulary is not None:
+            parts.append(f"vocabulary {len(state.vocabulary):,}")
+        if state.model is not None:
+            parts.append("model ready")
+        self._status.setText("  ·  ".join(parts) or "no data")
+
+    def about_html(self) -> str:
+        try:
+            import torch  # only now: the window is long shown
+
+            torch_version = torch.__version__
+        except Exception:
+            torch_version = "not installed"
+        try:
+            langid_version = metadata.version("langid")
+        except metadata.PackageNotFoundError:
+            langid_version = "not installed"
+        rows = [("LSTM Studio", __version__), ("Qt", qVersion()), ("PySide6", pyside_version),
+                ("PyTorch", torch_version), ("langid", langid_version),
+                ("Python", platform.python_version())]
+        table = "".join(f"<tr><td>{k}</td><td><b>{v}</b></td></tr>" for k, v in rows)
+        return (f"<h3>{APP_NAME}</h3><p>From raw review text to a trained RNN/LSTM, and a look "
+                f"inside its gates.</p><table cellspacing='4'>{table}</table>"
+                f"<p>Settings: {settings.settings_location()}</p>")
+
+    def show_about(self) -> None:
+        dialogs.about(self, f"About {APP_NAME}", self.about_html())
+
+    # --- settings and closing -------------------------------------------------------------
+    def _restore_options(self) -> None:
+        state = self.state
+        state.cleaning_config = config_from_dict(CleaningConfig,
+                                                 settings.load_option("cleaning"))
+        state.vocab_config = config_from_dict(VocabConfig, settings.load_option("vocabulary"))
+        state.model_config = config_from_dict(ModelConfig, settings.load_option("model"))
+        state.train_config = config_from_dict(TrainConfig, settings.load_option("training"))
+
+    def save_options(self) -> None:
+        state = self.state
+        settings.save_option("cleaning", config_to_dict(state.cleaning_config))
+        settings.save_option("vocabulary", config_to_dict(state.vocab_config))
+        settings.save_option("model", config_to_dict(state.model_config))
+        settings.save_option("training", config_to_dict(state.train_config))
+        settings.set_value("window/geometry", self.saveGeometry())
+
+    def shutdown_tabs(self) -> None:
+        for title, widget in self.tabs_with("shutdown"):
+            try:
+                widget.shutdown()
+            except Exception:
+                log.exception("%s.shutdown failed", title)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for _title, widget in self.tabs_with("confirm_close"):
+            if not widget.confirm_close():
+                event.ignore()
+                return
+        self.save_options()
+        self.shutdown_tabs()
+        event.accept()
+

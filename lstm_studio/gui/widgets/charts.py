@@ -1,0 +1,170 @@
+"""pyqtgraph charts used by the tabs: grouped bars with category labels, and a histogram with
+a marker line. Items are created once and updated with `set_*` so redraws stay cheap."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
+from lstm_studio.gui.widgets.theme import SERIES_COLORS, chart_colors
+
+
+def style_plot(widget: pg.PlotWidget, title: str, left: str, bottom: str,
+               grid_x: bool = False) -> str:
+    """Theme-aware title, axes and grid; returns the foreground colour used."""
+    background, foreground = chart_colors()
+    widget.setBackground(background)
+    item = widget.getPlotItem()
+    item.setTitle(title, color=foreground, size="10pt")
+    for axis_name, label in (("left", left), ("bottom", bottom)):
+        axis = item.getAxis(axis_name)
+        axis.setPen(foreground)
+        axis.setTextPen(foreground)
+        if label:
+            axis.setLabel(label, color=foreground)
+    item.showGrid(x=grid_x, y=True, alpha=0.25)
+    item.setMenuEnabled(False)
+    widget.setMinimumHeight(160)
+    return foreground
+
+
+def histogram(values: Sequence[float], bins: int = 40, clip_quantile: float = 0.995,
+              ) -> tuple[list[float], list[int]]:
+    """(edges, counts), with the longest 0.5 % folded into the last bin so one 7,000-token
+    review does not squash the rest of the chart."""
+    data = np.asarray(values, dtype=float)
+    if data.size == 0:
+        return [], []
+    upper = float(np.quantile(data, clip_quantile)) if data.size > 20 else float(data.max())
+    upper = max(upper, float(data.min()) + 1)
+    counts, edges = np.histogram(np.clip(data, None, upper), bins=bins,
+                                 range=(float(data.min()), upper))
+    return [float(e) for e in edges], [int(c) for c in counts]
+
+
+class GroupedBarChart(pg.PlotWidget):
+    """Bars for categories x series (e.g. labels x splits), with a legend naming the series."""
+
+    def __init__(self, title: str, left: str = "documents", parent: QWidget | None = None) -> None:
+        super().__init__(parent=parent)
+        self._bars: list[pg.BarGraphItem] = []
+        self._names: list[str] = []
+        self._legend: pg.LegendItem | None = None
+        self._title, self._left = title, left
+        self._foreground = style_plot(self, title, left, "")
+        self.getPlotItem().setMouseEnabled(x=False, y=False)
+
+    def set_data(self, categories: Sequence[str], series: dict[str, Sequence[float]]) -> None:
+        """`series` maps a series name to one value per category."""
+        item = self.getPlotItem()
+        for bar in self._bars:
+            item.removeItem(bar)
+        self._bars.clear()
+        if self._legend is not None:
+            self._legend.clear()
+        elif len(series) > 1:
+            self._legend = item.addLegend(offset=(-10, 10), labelTextColor=self._foreground)
+        names = list(series)
+        self._names = names
+        width = 0.8 / max(1, len(names))
+        x = np.arange(len(categories), dtype=float)
+        for index, name in enumerate(names):
+            offset = (index - (len(names) - 1) / 2) * width
+            color = SERIES_COLORS[index % len(SERIES_COLORS)]
+            bar = pg.BarGraphItem(x=x + offset, height=np.asarray(series[name], dtype=float),
+                                  width=width * 0.95, brush=color, pen=None)
+            item.addItem(bar)
+            self._bars.append(bar)
+            if self._legend is not None:
+                self._legend.addItem(bar, name)
+        item.getAxis("bottom").setTicks([[(float(i), str(c)) for i, c in enumerate(categories)]])
+        top = max((max(values, default=0) for values in series.values()), default=0)
+        item.setXRange(-0.6, max(0.6, len(categories) - 0.4), padding=0)
+        item.setYRange(0, max(1.0, top * 1.15), padding=0)
+
+    def bar_heights(self) -> dict[str, list[float]]:
+        """What is drawn, per series (tests check the chart, not just the data)."""
+        return {name: [float(v) for v in bar.opts["height"]]
+                for name, bar in zip(self._names, self._bars, strict=True)}
+
+
+class HistogramChart(pg.PlotWidget):
+    """A histogram drawn as steps, with an optional vertical marker (e.g. p95, max length)."""
+
+    def __init__(self, title: str, bottom: str, left: str = "documents",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent=parent)
+        foreground = style_plot(self, title, left, bottom)
+        item = self.getPlotItem()
+        self._curve = item.plot([0, 1], [0], stepMode="center", fillLevel=0,
+                                brush=SERIES_COLORS[0], pen=pg.mkPen(SERIES_COLORS[0]))
+        self._markers: dict[str, pg.InfiniteLine] = {}
+        self._foreground = foreground
+        self.counts: list[int] = []
+        self.marker_values: dict[str, float] = {}
+
+    def set_values(self, values: Sequence[float], bins: int = 40) -> None:
+        self.set_histogram(*histogram(values, bins))
+
+    def set_histogram(self, edges: Sequence[float], counts: Sequence[int]) -> None:
+        """Precomputed bins (see `histogram`), so big data can be binned off the GUI thread."""
+        if not len(counts):
+            self._curve.setData([0, 1], [0])
+            self.counts = []
+            return
+        self._curve.setData(np.asarray(edges, dtype=float), np.asarray(counts, dtype=float))
+        self.counts = [int(c) for c in counts]
+        self.getPlotItem().enableAutoRange()
+
+    def set_marker(self, name: str, value: float | None, color: str = "#e15759") -> None:
+        """Show (or hide with None) a labelled vertical line such as `p95 = 265`."""
+        line = self._markers.get(name)
+        if value is None:
+            if line is not None:
+                line.hide()
+            self.marker_values.pop(name, None)
+            return
+        if line is None:
+            line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(color, width=2),
+                                   label="", labelOpts={"position": 0.9, "color": color,
+                                                        "anchors": [(0, 0), (0, 0)]})
+            self.getPlotItem().addItem(line)
+            self._markers[name] = line
+        line.setValue(value)
+        line.label.setFormat(f"{name} = {value:g}")
+        line.show()
+        self.marker_values[name] = float(value)
+
+
+class LineChart(pg.PlotWidget):
+    """One curve, created once and updated with `set_points` (e.g. the coverage curve)."""
+
+    def __init__(self, title: str, bottom: str, left: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent=parent)
+        style_plot(self, title, left, bottom, grid_x=True)
+        item = self.getPlotItem()
+        self._curve = item.plot([], [], pen=pg.mkPen(SERIES_COLORS[0], width=2))
+        self._marker = pg.InfiniteLine(angle=90, movable=False,
+                                       pen=pg.mkPen("#e15759", width=1,
+                                                           style=Qt.PenStyle.DashLine))
+        item.addItem(self._marker)
+        self._marker.hide()
+        self.points: list[tuple[float, float]] = []
+
+    def set_points(self, points: Sequence[tuple[float, float]]) -> None:
+        self.points = [(float(x), float(y)) for x, y in points]
+        xs = [p[0] for p in self.points]
+        ys = [p[1] for p in self.points]
+        self._curve.setData(xs, ys)
+        self.getPlotItem().enableAutoRange()
+
+    def set_marker(self, value: float | None) -> None:
+        if value is None:
+            self._marker.hide()
+        else:
+            self._marker.setValue(value)
+            self._marker.show()

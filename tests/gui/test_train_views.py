@@ -1,0 +1,191 @@
+"""Train tab parts that need no training: the form, presets, checks, summary, plots, export."""
+
+from __future__ import annotations
+
+import csv
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+
+from lstm_studio.core.config import PRESETS, ModelConfig, TrainConfig
+from lstm_studio.gui.train_form import TrainForm, weight_shapes
+from lstm_studio.gui.train_plots import TrainPlots
+from lstm_studio.gui.train_tab import EventBatcher
+
+
+def step(i: int, loss: float = 1.0) -> Any:
+    from lstm_studio.core.trainer import StepEvent
+
+    return StepEvent(epoch=1, step=i, steps_per_epoch=10**6, global_step=i, loss=loss,
+                     accuracy=0.5, grad_norm=10.0 ** (i % 5 - 2), lr=1e-3, tokens_per_s=1000.0)
+
+
+def test_presets_fill_the_form(qtbot: Any) -> None:
+    form = TrainForm()
+    qtbot.addWidget(form)
+    form.apply_preset("Lecture RNN")
+    config = form.model_config()
+    assert (config.cell, config.nonlinearity, config.embedding_dim, config.hidden_size) == (
+        "rnn", "tanh", 200, 50)
+    assert form.preset.currentText() == "Lecture RNN"
+    form.apply_preset("BiLSTM")
+    assert form.model_config().cell == "lstm" and form.model_config().bidirectional
+    form.hidden_size.setValue(64)  # editing a preset's value makes it custom
+    assert form.preset.currentText() == "Custom"
+    assert set(PRESETS) <= {form.preset.itemText(i) for i in range(form.preset.count())}
+
+
+def test_round_trip_of_configs(qtbot: Any) -> None:
+    form = TrainForm()
+    qtbot.addWidget(form)
+    model = ModelConfig(task="classify", cell="rnn", nonlinearity="relu", embedding_dim=32,
+                        hidden_size=24, num_layers=2, bidirectional=True, dropout=0.3,
+                        pooling="max")
+    train = TrainConfig(optimizer="sgd", lr=0.05, momentum=0.9, plateau_schedule=True,
+                        plateau_factor=0.25, plateau_patience=3, batch_size=17, epochs=7,
+                        grad_clip=None, early_stopping=2, seed=5, threads=2, max_len=99,
+                        restore_best=False)
+    form.set_configs(model, train)
+    got_model, got_train = form.model_config(), form.train_config()
+    for key in ("cell", "nonlinearity", "embedding_dim", "hidden_size", "num_layers",
+                "bidirectional", "dropout", "pooling"):
+        assert getattr(got_model, key) == getattr(model, key), key
+    for key in ("optimizer", "momentum", "plateau_schedule", "plateau_factor",
+                "plateau_patience", "batch_size", "epochs", "grad_clip", "early_stopping",
+                "seed", "threads", "max_len", "restore_best"):
+        assert getattr(got_train, key) == pytest.approx(getattr(train, key)), key
+    assert got_train.lr == pytest.approx(0.05)
+
+
+def test_invalid_combinations_are_explained_and_block_start(qtbot: Any) -> None:
+    from test_train_tab import tiny_dataset
+
+    from lstm_studio.gui.state import AppState
+    from lstm_studio.gui.train_tab import TrainTab
+
+    state = AppState()
+    state.set_dataset(tiny_dataset())
+    tab = TrainTab(state)
+    qtbot.addWidget(tab)
+    assert tab.start_button.isEnabled()
+    tab.form.bidirectional.setChecked(True)
+    tab.form.task.setCurrentIndex(tab.form.task.findData("lm"))
+    assert "bidirectional" in tab.form.problem_label.text()
+    assert not tab.form.problem_label.isHidden()
+    assert not tab.start_button.isEnabled()
+    tab.form.bidirectional.setChecked(False)
+    tab.form.tie_weights.setChecked(True)
+    tab.form.embedding_dim.setValue(20)
+    tab.form.hidden_size.setValue(30)
+    assert "20" in tab.form.problem() and "30" in tab.form.problem()
+    assert not tab.start_button.isEnabled()
+    tab.form.hidden_size.setValue(20)
+    assert tab.form.problem() is None
+    assert tab.start_button.isEnabled()
+
+
+def test_no_dataset_explains_why_start_is_disabled(qtbot: Any) -> None:
+    from lstm_studio.gui.state import AppState
+    from lstm_studio.gui.train_tab import TrainTab
+
+    tab = TrainTab(AppState())
+    qtbot.addWidget(tab)
+    assert not tab.start_button.isEnabled()
+    assert "Data tab" in tab.hint.text()
+
+
+@pytest.mark.parametrize("cell,bidirectional,layers,task,tie", [
+    ("lstm", False, 1, "classify", False), ("lstm", True, 2, "classify", False),
+    ("gru", False, 2, "lm", False), ("rnn", True, 1, "classify", False),
+    ("lstm", False, 1, "lm", True),
+])
+def test_summary_shapes_match_the_real_model(cell: str, bidirectional: bool, layers: int,
+                                             task: str, tie: bool) -> None:
+    from lstm_studio.core.models import build_model
+
+    config = ModelConfig(task=task, cell=cell, embedding_dim=6 if not tie else 5,
+                         hidden_size=5, num_layers=layers, bidirectional=bidirectional,
+                         tie_weights=tie, vocab_size=30, num_classes=3)
+    real = {name: tuple(p.shape) for name, p in build_model(config).named_parameters()}
+    mine = {w.name: w.shape for w in weight_shapes(config)}
+    assert mine == real
+
+
+def test_summary_labels_lstm_gate_blocks(qtbot: Any) -> None:
+    form = TrainForm()
+    qtbot.addWidget(form)
+    form.cell.setCurrentIndex(form.cell.findData("lstm"))
+    form.hidden_size.setValue(8)
+    item = form.summary.findItems("rnn.weight_hh_l0", __import__(
+        "PySide6.QtCore", fromlist=["Qt"]).Qt.MatchFlag.MatchExactly)[0]
+    children = [item.child(i).text(0) for i in range(item.childCount())]
+    assert children == ["i  (rows 0:8)", "f  (rows 8:16)", "g  (rows 16:24)",
+                        "o  (rows 24:32)"]
+    assert item.text(1) == "32 × 8"
+    form.cell.setCurrentIndex(form.cell.findData("gru"))
+    item = form.summary.topLevelItem(1)
+    assert [item.child(i).text(0)[0] for i in range(item.childCount())] == ["r", "z", "n"]
+    assert "parameters" in form.summary_label.text()
+
+
+def test_event_batcher_groups_steps_but_passes_epochs_at_once() -> None:
+    batches: list[list[Any]] = []
+    batcher = EventBatcher(batches.append, interval=10.0)
+    for i in range(1, 500):
+        batcher.push(step(i))
+    assert len(batches) == 1 and len(batches[0]) == 1  # first one goes out at once
+    batcher.push(SimpleNamespace())  # any other event goes out at once, with the buffer
+    assert len(batches) == 2 and len(batches[1]) == 499
+    batcher.push(step(600))
+    batcher.flush()
+    assert [len(b) for b in batches] == [1, 499, 1]
+
+
+def test_plots_hold_100k_points_hover_and_export(qtbot: Any, tmp_path: Any) -> None:
+    plots = TrainPlots()
+    qtbot.addWidget(plots)
+    plots.resize(900, 700)
+    plots.show()
+    plots.add_steps([step(i, loss=2.0 / (1 + i / 1000)) for i in range(1, 100_001)])
+    plots.add_epoch({"epoch": 1, "train_loss": 0.6, "valid_loss": 0.7,
+                     "train_accuracy": 0.8, "valid_accuracy": 0.75, "improved": True})
+    qtbot.waitUntil(lambda: plots.redraws >= 5, timeout=3000)
+    xs, ys = plots.curves["loss_raw"].getOriginalDataset()
+    assert len(xs) == 100_000 and ys[0] == pytest.approx(2.0 / 1.001)
+    shown = plots.curves["loss_raw"].getData()[0]
+    assert 0 < len(shown) < 20_000  # peak-downsampled to the plot's width
+    smooth = plots.curves["loss_ema"].getOriginalDataset()[1]
+    assert smooth[-1] == pytest.approx(2.0 / 101, rel=0.05)
+    assert plots.curves["loss_raw"].opts["autoDownsample"]
+    assert plots.curves["loss_raw"].opts["clipToView"]
+    assert plots.plots["grad_norm"].plotItem.ctrl.logYCheck.isChecked()
+    assert len(plots.curves["valid_metric"].getData()[0]) == 1
+    text = plots.hovers["loss"].show_at(5000.2, 1.0)
+    assert "x = 5000" in text and "raw: 0.3333" in text
+    paths = plots.export_pngs(tmp_path / "png")
+    assert [p.name for p in paths] == ["loss.png", "epoch_loss.png", "metric.png",
+                                       "grad_norm.png", "lr.png"]
+    assert all(p.read_bytes()[:4] == b"\x89PNG" for p in paths)
+    plots.export_csv(tmp_path / "metrics.csv")
+    rows = list(csv.DictReader((tmp_path / "metrics.csv").open(encoding="utf-8")))
+    assert len(rows) == 100_001
+    assert rows[0]["record"] == "step" and float(rows[0]["loss"]) == pytest.approx(2 / 1.001)
+    assert rows[-1]["record"] == "epoch" and rows[-1]["valid_accuracy"] == "0.75"
+
+
+def test_redraws_are_spread_one_plot_per_tick(qtbot: Any) -> None:
+    plots = TrainPlots()
+    qtbot.addWidget(plots)
+    before = plots.redraws
+    for i in range(1, 200):
+        plots.add_steps([step(i)])  # many batches in a burst: no redraw yet
+    assert plots.redraws == before
+    qtbot.wait(400)
+    assert plots.redraws == before  # hidden: nothing is drawn
+    plots.show()
+    qtbot.waitUntil(lambda: plots.redraws >= before + 3, timeout=2000)
+    qtbot.wait(400)
+    assert plots.redraws == before + 3  # loss, grad norm, lr: once each
+    assert np.array_equal(plots.curves["lr"].getOriginalDataset()[0], np.arange(1, 200))
