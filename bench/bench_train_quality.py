@@ -83,7 +83,7 @@ def main() -> int:
     parser.add_argument("--vocab-size", type=int, default=30000)
     parser.add_argument("--min-freq", type=int, default=2)
     parser.add_argument("--max-len", type=int, default=256)
-    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--clip", type=float, default=1.0)

@@ -36,6 +36,7 @@ from lstm_studio import APP_ID, APP_NAME, __version__  # noqa: E402
 
 DIST = ROOT / "dist"
 WORK = ROOT / "build" / "pyinstaller"
+ICON_DIR = WORK / "lstm_studio" / "icons"  # the spec's `workpath` is WORK/<spec name>
 BUNDLE = DIST / "lstm-studio"
 MANIFEST = ROOT / "build" / "package-manifest.json"
 FINGERPRINTED = ("lstm_studio", "resources", "packaging", "pyproject.toml")
@@ -200,7 +201,7 @@ def make_windows_installers(bundle: Path) -> list[Path]:
     iscc = find_iscc()
     if iscc:
         subprocess.run([iscc, f"/DAppVersion={__version__}", f"/DBundleDir={bundle}",
-                        f"/DIconFile={WORK / 'icons' / 'lstm-studio.ico'}",
+                        f"/DIconFile={ICON_DIR / 'lstm-studio.ico'}",
                         f"/DOutputDir={DIST}", f"/DOutputName={release_name()}-setup",
                         str(HERE / "windows" / "lstm-studio.iss")], check=True)
         outputs.append(DIST / f"{release_name()}-setup.exe")

@@ -45,8 +45,7 @@ def install_exit_after_show_hook() -> None:
                      if isinstance(w, QMainWindow) and w.isVisible()]
             if shown or time.perf_counter() > deadline:
                 report = f"{time.perf_counter() - STARTED:.3f}" if shown else "timeout"
-                if sys.stdout is not None:  # None in a Windows GUI-subsystem executable
-                    print(f"{SHOWN_MARKER} {report}", flush=True)
+                print(f"{SHOWN_MARKER} {report}", flush=True)
                 os._exit(0 if shown else 1)
             else:
                 QTimer.singleShot(10, poll)
@@ -59,6 +58,10 @@ def install_exit_after_show_hook() -> None:
 
 def main() -> int:
     multiprocessing.freeze_support()
+    # A Windows GUI-subsystem executable has no stdout/stderr (None): printing would crash.
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
     if os.environ.get(EXIT_AFTER_SHOW) == "1":
         install_exit_after_show_hook()
     from lstm_studio.cli import main as cli_main

@@ -2,6 +2,7 @@
 
     lstm-studio inspect MODEL "sentence" [--layer L] [--direction D] [--unit J]   table per token
     lstm-studio inspect MODEL "sentence" --step T [--unit J] [--stage S]         derivations
+(--stage without --step derives the last step the chosen direction visited.)
     lstm-studio inspect --toy lecture [--set W_if=0.5] [--json]                  worked example
 """
 
@@ -31,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="toy cell setting, e.g. W_if=0.5, x=1, c_prev=2 (repeatable)")
     parser.add_argument("--layer", type=int, default=0, help="layer to show (default 0)")
     parser.add_argument("--direction", choices=("forward", "backward"), default="forward")
-    parser.add_argument("--step", type=int, help="token position (0-based) to derive")
+    parser.add_argument("--step", type=int,
+                        help="token position (0-based): print its derivations instead of the table")
     parser.add_argument("--unit", type=int, help="hidden unit to show (default 0)")
     parser.add_argument("--stage", help="only this stage (e.g. forget, cell, hidden)")
     parser.add_argument("--top", type=int, default=3, help="largest dot-product terms to list")
@@ -161,6 +163,6 @@ def run(args: argparse.Namespace) -> int:
 
     bundle = load_checkpoint(args.model)
     tr = trace(bundle, args.sentence)
-    if args.step is not None or args.unit is not None or args.stage:
+    if args.step is not None or args.stage:
         return _derivation_output(args, tr)
     return _table_output(args, bundle, tr)

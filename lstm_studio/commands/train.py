@@ -7,8 +7,12 @@ Flags left unset keep the preset's (or the config default's) value, so `--preset
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -29,6 +33,7 @@ from lstm_studio.core.config import (
 )
 from lstm_studio.core.errors import ConfigError, DataError
 from lstm_studio.core.paths import user_data_dir
+from lstm_studio.core.progress import Progress
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -195,10 +200,11 @@ def run(args: argparse.Namespace) -> int:
     cleaning = cleaning_config_from_args(args)
     dataset, data_config, _ = load_and_clean(args, cleaning, quiet=args.json)
     out = Path(args.out) if args.out else default_model_path()
-    bar = StderrBar("Training")
-    result = train_model(dataset, vocab_config, model_config, train_config, cleaning,
-                         data_config, progress=bar.progress(), out_path=str(out),
-                         record_run=not args.no_record, name=args.name)
+    progress = StderrBar("Training").progress()
+    with stop_on_first_interrupt(progress):
+        result = train_model(dataset, vocab_config, model_config, train_config, cleaning,
+                             data_config, progress=progress, out_path=str(out),
+                             record_run=not args.no_record, name=args.name)
     if args.json:
         print_json(result_json(result))
     else:
@@ -206,10 +212,30 @@ def run(args: argparse.Namespace) -> int:
             print(_epoch_line(entry))
         print(format_metrics("valid", result.valid))
         print(format_metrics("test", result.test))
-        print(f"{result.status}: {result.epochs} epoch(s) in {result.seconds:.1f} s. "
-              f"{result.message}")
+        print(f"{result.status} in {result.seconds:.1f} s: {result.message}")
         print(f"Model saved to {result.checkpoint_path}")
     return 0 if result.status != "failed" else 1
+
+
+@contextlib.contextmanager
+def stop_on_first_interrupt(progress: Progress) -> Iterator[None]:
+    """First Ctrl+C stops training between batches (best weights kept and saved); a second
+    one interrupts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        if progress.cancelled:
+            raise KeyboardInterrupt
+        print("\nStopping after this batch (Ctrl+C again to abort)...", file=sys.stderr)
+        progress.cancel()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _epoch_line(entry: dict) -> str:

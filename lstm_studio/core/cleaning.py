@@ -7,7 +7,7 @@ changed, which languages were detected and which documents were dropped and why.
 
 What language detection sees: the cleaned text. Tags, links and emoji carry no language
 but do mislead langid (on raw NTC-SCV text, seven Vietnamese reviews made of foody hashtag
-anchors were detected as Northern Sami and one with a row of 👍 as Chinese), so if the user
+anchors were detected as Northern Sami or Irish and one with a row of 👍 as Chinese), so if the user
 switched off any of the NFC, URL/HTML or emoji steps, detection still runs on a copy with
 those three applied. Punctuation, digits and case make no difference to langid's decisions
 on NTC-SCV (identical drops with or without them), so detection simply reuses the cleaned text.
@@ -160,7 +160,8 @@ def _clean_chunk(texts: list[str], config: dict[str, Any]) -> list[DocResult]:
 
 # --- the dataset ----------------------------------------------------------------------------
 
-def _validate(config: CleaningConfig) -> None:
+def validate_config(config: CleaningConfig) -> None:
+    """Raise ConfigError (one sentence) for settings that cannot work."""
     unknown = sorted(set(config.steps) - set(CLEANING_STEPS))
     if unknown:
         raise ConfigError(f"Unknown cleaning step {', '.join(unknown)}; the steps are "
@@ -196,7 +197,7 @@ def clean_dataset(dataset: Dataset, config: CleaningConfig, progress: Progress |
     costs more than it saves); `workers=1` never starts a process. The result does not depend
     on `workers`.
     """
-    _validate(config)
+    validate_config(config)
     start = time.perf_counter()
     documents = dataset.documents
     texts = [doc.text for doc in documents]

@@ -37,12 +37,12 @@ class ModelArrays:
     nb_ptc: Any  # np.ndarray [features, languages] float32: log P(feature | language)
     nb_pc: Any  # np.ndarray [languages]: log prior
     nb_classes: tuple[str, ...]
-    # Feature lookup, built from langid's automaton by `_feature_tables`. For 1- and 2-byte
-    # n-grams a direct table (n-gram as an integer -> feature, -1 if none); for 3 and 4 bytes
-    # the sorted n-gram integers and the feature of each.
-    direct: tuple[Any, Any]
-    sorted_keys: tuple[Any, Any]
-    sorted_features: tuple[Any, Any]
+    # The features as a trie of byte tables, built by `_trie_tables` from langid's automaton:
+    # the node of an n-gram's first k bytes is children[k-1][node of k-1 bytes * 256 + byte]
+    # (node 0: no feature starts this way), and its feature is outputs[k-1][node]
+    # (the number of features when it is only a prefix).
+    children: tuple[Any, ...]
+    outputs: tuple[Any, ...]
 
 
 _model_lock = threading.Lock()
@@ -60,7 +60,7 @@ def load_model() -> ModelArrays:
             ident = LanguageIdentifier.from_modelstring(model_string, norm_probs=True)
             grams = _feature_ngrams(ident.tk_nextmove, ident.tk_output, ident.nb_ptc.shape[0])
             _model = ModelArrays(ident.nb_ptc, ident.nb_pc, tuple(ident.nb_classes),
-                                 *_lookup_tables(grams))
+                                 *_trie_tables(grams))
         return _model
 
 
@@ -76,18 +76,26 @@ def _feature_ngrams(nextmove: Any, outputs: dict, features: int) -> list[bytes]:
     shortest of those.
     """
     moves = np.asarray(nextmove, dtype=np.int64).reshape(-1, 256)
-    path: dict[int, bytes] = {0: b""}
-    frontier = [0]
-    while frontier:
-        reached = []
-        for state in frontier:
-            row = moves[state]
-            for byte in np.flatnonzero(row).tolist():
-                target = int(row[byte])
-                if target not in path:
-                    path[target] = path[state] + bytes((byte,))
-                    reached.append(target)
+    seen = np.zeros(moves.shape[0], dtype=bool)
+    seen[0] = True
+    parent = np.zeros(moves.shape[0], dtype=np.int64)
+    last_byte = np.zeros(moves.shape[0], dtype=np.int64)
+    frontier = np.zeros(1, dtype=np.int64)
+    order = []  # states by breadth-first level, so parents come before children
+    while frontier.size:
+        targets = moves[frontier].ravel()
+        fresh = np.flatnonzero(~seen[targets])
+        # The first transition (in state, byte order) into a new state defines its string.
+        reached, first = np.unique(targets[fresh], return_index=True)
+        source = fresh[first]
+        parent[reached] = frontier[source // 256]
+        last_byte[reached] = source % 256
+        seen[reached] = True
+        order.extend(reached.tolist())
         frontier = reached
+    path: dict[int, bytes] = {0: b""}
+    for state in order:
+        path[state] = path[int(parent[state])] + bytes((int(last_byte[state]),))
     grams: list[bytes | None] = [None] * features
     for state, produced in outputs.items():
         for feature in produced:
@@ -99,43 +107,50 @@ def _feature_ngrams(nextmove: Any, outputs: dict, features: int) -> list[bytes]:
     return grams  # type: ignore[return-value]
 
 
-def _lookup_tables(grams: list[bytes]) -> tuple[tuple, tuple, tuple]:
-    direct = []
-    for length in (1, 2):
-        table = np.full(256 ** length, -1, dtype=np.int32)
-        for feature, gram in enumerate(grams):
-            if len(gram) == length:
-                table[int.from_bytes(gram, "big")] = feature
-        direct.append(table)
-    keys, features = [], []
-    for length in (3, 4):
-        pairs = sorted((int.from_bytes(gram, "big"), feature)
-                       for feature, gram in enumerate(grams) if len(gram) == length)
-        keys.append(np.array([key for key, _ in pairs], dtype=np.uint32))
-        features.append(np.array([feature for _, feature in pairs], dtype=np.int32))
-    return tuple(direct), tuple(keys), tuple(features)
+def _trie_tables(grams: list[bytes]) -> tuple[tuple, tuple]:
+    children, outputs = [], []
+    parents: dict[bytes, int] = {b"": 0}
+    feature_of = {gram: feature for feature, gram in enumerate(grams)}
+    for length in range(1, MAX_NGRAM + 1):
+        prefixes = sorted({gram[:length] for gram in grams if len(gram) >= length})
+        nodes = {prefix: node for node, prefix in enumerate(prefixes, start=1)}
+        rows = 1 if length == 1 else len(parents) + 1
+        table = np.zeros(rows * 256, dtype=np.int32)
+        output = np.full(len(nodes) + 1, len(grams), dtype=np.int32)
+        for prefix, node in nodes.items():
+            table[parents[prefix[:-1]] * 256 + prefix[-1]] = node
+            output[node] = feature_of.get(prefix, len(grams))
+        children.append(table)
+        outputs.append(output)
+        parents = nodes
+    return tuple(children), tuple(outputs)
+
+
+def present_features(text: str, model: ModelArrays) -> tuple[np.ndarray, np.ndarray]:
+    """The features of langid's model that occur in `text` (sorted) and how often.
+
+    Walks the trie from every byte position at once: one table lookup per n-gram length.
+    """
+    data = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    features = model.nb_ptc.shape[0]
+    found = []
+    node = model.children[0][data]
+    for length in range(1, min(MAX_NGRAM, data.size) + 1):
+        if length > 1:
+            node = model.children[length - 1][node[:-1] * 256 + data[length - 1:]]
+        found.append(model.outputs[length - 1][node])
+    if not found:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    hits = np.concatenate(found)
+    return np.unique(hits[hits < features], return_counts=True)
 
 
 def feature_counts(text: str, model: ModelArrays) -> np.ndarray:
     """How often each of langid's features occurs in `text` (langid's instance2fv)."""
-    data = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
-    features = model.nb_ptc.shape[0]
-    found = []
-    value = data.astype(np.uint32)  # value[i]: the n bytes starting at i, as an integer
-    for length in range(1, min(MAX_NGRAM, data.size) + 1):
-        if length > 1:
-            value = (value[:-1] << np.uint32(8)) | data[length - 1:]
-        if length <= 2:
-            hits = model.direct[length - 1][value]
-            found.append(hits[hits >= 0])
-        else:
-            keys = model.sorted_keys[length - 3]
-            position = np.searchsorted(keys, value)
-            position[position == keys.size] = 0
-            found.append(model.sorted_features[length - 3][position[keys[position] == value]])
-    if not found:
-        return np.zeros(features, dtype=np.int64)
-    return np.bincount(np.concatenate(found), minlength=features)
+    counts = np.zeros(model.nb_ptc.shape[0], dtype=np.int64)
+    present, times = present_features(text, model)
+    counts[present] = times
+    return counts
 
 
 def install_model(model: ModelArrays) -> None:
@@ -175,10 +190,8 @@ class LanguageDetector:
 
     def scores(self, text: str) -> np.ndarray:
         """Unnormalised log-probabilities per language, as langid's nb_classprobs."""
-        counts = feature_counts(text, self._model)
-        present = np.flatnonzero(counts)
-        return counts[present].astype(np.float64) @ self._ptc[present].astype(np.float64) \
-            + self._pc
+        present, times = present_features(text, self._model)
+        return times.astype(np.float64) @ self._ptc[present].astype(np.float64) + self._pc
 
     def detect(self, text: str) -> tuple[str, float]:
         scores = self.scores(text)

@@ -8,7 +8,6 @@ and test, the checkpoint and the run-store entry.
 
 from __future__ import annotations
 
-import math
 import random
 import time
 from collections import defaultdict
@@ -73,15 +72,6 @@ def stratified_holdout(documents: Sequence[Document], fraction: float, seed: int
     return keep, held
 
 
-def percentile(values: Sequence[int], q: float) -> int:
-    """Nearest-rank percentile (q in 0..100)."""
-    if not values:
-        return 0
-    ordered = sorted(values)
-    rank = max(1, math.ceil(q / 100.0 * len(ordered)))
-    return int(ordered[min(rank, len(ordered)) - 1])
-
-
 def _encode(docs: Sequence[Document], vocab, task: str, labels: list[str],
             max_len: int | None) -> EncodedSet:
     ids = [vocab.encode(doc.text) for doc in docs]
@@ -113,7 +103,8 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
                 on_event: Callable[[object], None] | None = None, out_path: str | None = None,
                 record_run: bool = True, name: str = "") -> TrainResult:
     """Train on an already-cleaned dataset; stopping returns a result, it does not raise."""
-    from lstm_studio.core.vocab import Vocabulary
+    from lstm_studio.core.tokenize import tokenize
+    from lstm_studio.core.vocab import Vocabulary, percentile
 
     started = time.monotonic()
     task = model_config.task
@@ -139,7 +130,8 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
     vocab = Vocabulary.build([doc.text for doc in train_docs], vocab_config)
     max_len = train_config.max_len or vocab_config.max_len
     if not max_len:
-        max_len = max(1, percentile([len(doc.text.split()) for doc in train_docs], 95))
+        # the Vocabulary tab's suggestion: p95 of training lengths
+        max_len = max(1, percentile([len(tokenize(doc.text)) for doc in train_docs], 0.95))
         notes.append(f"Maximum length {max_len} tokens (95th percentile of training lengths).")
     train_config = replace(train_config, max_len=max_len)
     model_config = replace(model_config, vocab_size=len(vocab),

@@ -7,6 +7,7 @@ The cleaned dataset goes to `state.set_cleaned()`; it is what the vocabulary and
 from __future__ import annotations
 
 import csv
+import multiprocessing
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,7 @@ from lstm_studio.core.dataset import Dataset, Document
 from lstm_studio.core.progress import Progress
 from lstm_studio.gui import dialogs, settings
 from lstm_studio.gui.document_model import DocumentIndex, DocumentTableModel
+from lstm_studio.gui.memory import collector_paused, settle
 from lstm_studio.gui.state import AppState
 from lstm_studio.gui.widgets.charts import GroupedBarChart
 from lstm_studio.gui.widgets.diff_html import diff_html
@@ -55,6 +57,24 @@ STEP_TITLES = {
     "normalize_whitespace": "4 – Normalise whitespace",
     "lowercase": "5 – Lowercase",
 }
+
+
+def preload_language_model() -> None:
+    """Decode langid's model in a helper process and install the result here.
+
+    Decoding it in this process unpickles ~30 MB of Python objects while holding the GIL for
+    about a second, which would freeze the window; the decoded arrays (3 MB) come back
+    through a pipe in milliseconds. Runs in the cleaning worker thread before the core."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from lstm_studio.core import language
+
+    if getattr(language, "_model", None) is not None:
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        model = pool.submit(language.load_model).result()
+    language.install_model(model)
 
 
 def _codes(text: str) -> list[str]:
@@ -198,8 +218,11 @@ class CleanTab(QWidget):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.summary_label)
-        right_layout.addWidget(self.task_bar)
+        header = QHBoxLayout()
+        header.addWidget(self.summary_label, 1)
+        self.task_bar.setMaximumWidth(460)
+        header.addWidget(self.task_bar)
+        right_layout.addLayout(header)
         right_layout.addWidget(results, 1)
 
         layout = QHBoxLayout(self)
@@ -251,8 +274,6 @@ class CleanTab(QWidget):
     # --- running --------------------------------------------------------------------------
     def run_cleaning(self, on_done: Callable[[bool], None] | None = None,
                      ) -> BackgroundTask | None:
-        from lstm_studio.core.cleaning import clean_dataset
-
         dataset: Dataset | None = self.state.dataset
         if dataset is None:
             dialogs.info(self, "Clean", "Load a dataset first.")
@@ -264,11 +285,20 @@ class CleanTab(QWidget):
         settings.save_option("cleaning", config_to_dict(config))
 
         def work(progress: Progress, emit: object) -> CleanOutcome:
-            result = clean_dataset(dataset, config, progress)
-            originals = DocumentIndex.build(dataset.documents)
-            lines = [f"{d.reason} · {d.detail} · {d.document.split} · "
-                     f"{' '.join(d.document.text[:120].split())}" for d in result.report.dropped]
-            return CleanOutcome(result, config, originals, lines)
+            # Imported here, in the worker: compiling the cleaning patterns on first import
+            # would stall the GUI thread.
+            from lstm_studio.core.cleaning import clean_dataset
+
+            if config.detect_language:
+                progress.update(0, len(dataset), "Loading the language model")
+                preload_language_model()
+            with collector_paused():
+                result = clean_dataset(dataset, config, progress)
+                originals = DocumentIndex.build(dataset.documents)
+                lines = [f"{d.reason} · {d.detail} · {d.document.split} · "
+                         f"{' '.join(d.document.text[:120].split())}"
+                         for d in result.report.dropped]
+                return CleanOutcome(result, config, originals, lines)
 
         task = BackgroundTask(work, self)
         self._task = task
@@ -326,6 +356,7 @@ class CleanTab(QWidget):
         self.state.set_cleaned(outcome.result)
         self.state.status_message.emit(f"Cleaning kept {report.kept:,} of {total:,} documents")
         self.cleaned.emit()
+        settle()
 
     # --- before / after -------------------------------------------------------------------
     def _on_document_selected(self, selected: QItemSelection, deselected: QItemSelection) -> None:

@@ -34,6 +34,7 @@ from lstm_studio.core.dataset import SPLITS, Dataset
 from lstm_studio.core.progress import Progress
 from lstm_studio.gui import dialogs, settings
 from lstm_studio.gui.document_model import ALL, DocumentIndex, DocumentTableModel
+from lstm_studio.gui.memory import collector_paused, settle
 from lstm_studio.gui.state import AppState
 from lstm_studio.gui.widgets.charts import GroupedBarChart, HistogramChart, histogram
 from lstm_studio.gui.widgets.split_panel import SplitPanel
@@ -90,7 +91,8 @@ def summary_line(summary: Any) -> str:
     classes = f"{len(labels)} classes ({', '.join(labels[:6])})" if labels else "no labels"
     splits = ", ".join(f"{name} {sum(counts.values()):,}"
                        for name, counts in summary.splits.items() if sum(counts.values()))
-    return (f"{summary.documents:,} documents · {classes} · {summary.duplicates:,} duplicates"
+    duplicates = "duplicate" if summary.duplicates == 1 else "duplicates"
+    return (f"{summary.documents:,} documents · {classes} · {summary.duplicates:,} {duplicates}"
             f" · {summary.empty:,} empty · {splits}")
 
 
@@ -117,9 +119,10 @@ class DataTab(QWidget):
         self.summary_label = QLabel("Drop files, folders or zips here, or open the sample.")
         self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         top.addWidget(self.summary_label, 1)
-        layout.addLayout(top)
         self.task_bar = TaskBar()
-        layout.addWidget(self.task_bar)
+        self.task_bar.setMaximumWidth(460)
+        top.addWidget(self.task_bar)
+        layout.addLayout(top)
 
         filters = QHBoxLayout()
         self.search = QLineEdit()
@@ -219,16 +222,18 @@ class DataTab(QWidget):
     def load_paths(self, paths: Sequence[str], config: DataConfig | None = None,
                    on_done: Callable[[bool], None] | None = None) -> BackgroundTask:
         """Load `paths` (replacing the dataset on success); `on_done(ok)` after it ends."""
-        from lstm_studio.core.readers import load_sources
-
         paths = [str(p) for p in paths]
         if config is None:
             config = DataConfig(sources=paths)
         config.sources = paths
 
         def work(progress: Progress, emit: object) -> LoadResult:
-            raw = load_sources(paths, config, progress)
-            return prepare_dataset(raw, config, progress)
+            # Imported here, in the worker: a first import on the GUI thread is a stall.
+            from lstm_studio.core.readers import load_sources
+
+            with collector_paused():
+                raw = load_sources(paths, config, progress)
+                return prepare_dataset(raw, config, progress)
 
         names = ", ".join(Path(p).name for p in paths)
         return self._start(work, f"Loading {names}", on_done, remember=paths)
@@ -242,7 +247,8 @@ class DataTab(QWidget):
         raw = self._raw
 
         def work(progress: Progress, emit: object) -> LoadResult:
-            return prepare_dataset(raw, config, progress)
+            with collector_paused():
+                return prepare_dataset(raw, config, progress)
 
         return self._start(work, "Splitting", on_done)
 
@@ -274,8 +280,8 @@ class DataTab(QWidget):
                 self._task = None
                 if task.progress.cancelled:
                     self.state.status_message.emit("Loading cancelled; the previous data is kept.")
-            if on_done is not None:
-                on_done(ok)
+            if on_done is not None:  # after _show_charts, which is queued the same way
+                QTimer.singleShot(0, lambda: on_done(ok))
 
         task.finished.connect(finished)
         task.failed.connect(failed)
@@ -287,12 +293,24 @@ class DataTab(QWidget):
 
     # --- results --------------------------------------------------------------------------
     def _show_result(self, result: LoadResult) -> None:
+        """Install a loaded dataset in two event-loop turns: state, table and summary now,
+        charts and split controls on the next turn, so the window repaints in between and no
+        single turn holds the event loop for long."""
         self._raw = result.raw
         self.state.data_config = result.config
         self.state.set_dataset(result.dataset)
         self.model.set_index(result.index)
         summary = result.summary
         self.summary_label.setText(summary_line(summary))
+        self._update_label_filter(list(summary.labels))
+        self.full_text.clear()
+        self.apply_filter()
+        QTimer.singleShot(0, lambda: self._show_charts(result))
+
+    def _show_charts(self, result: LoadResult) -> None:
+        if self.state.dataset is not result.dataset:
+            return  # replaced meanwhile
+        summary = result.summary
         labels = list(summary.labels) or [""]
         splits = [s for s in SPLITS if sum(summary.splits.get(s, {}).values())]
         self.label_chart.set_data(
@@ -302,11 +320,9 @@ class DataTab(QWidget):
         p95 = result.p95
         self.length_chart.set_marker("p95", round(p95) if p95 is not None else None)
         self.split_panel.set_sources(list(result.dataset.sources), result.config)
-        self._update_label_filter(list(summary.labels))
-        self.full_text.clear()
-        self.apply_filter()
         self.state.status_message.emit(f"Loaded {summary.documents:,} documents")
         self.loaded.emit()
+        settle()
 
     def _update_label_filter(self, labels: list[str]) -> None:
         self.label_filter.blockSignals(True)

@@ -8,6 +8,7 @@ misclassified document asks the Inspect tab to open it (`AppState.inspect_reques
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,7 +32,27 @@ from PySide6.QtWidgets import (
 
 from lstm_studio.gui.workers import BackgroundTask
 
+log = logging.getLogger(__name__)
+
 UNK = "<unk>"
+FIRST_WAIT_MS = 2000
+LAST_WAIT_MS = 120_000
+
+
+def stop_task(task: BackgroundTask | None, what: str) -> bool:
+    """Cancel `task` and wait for its thread: 2 s, then longer with a log line.
+
+    Work that checks its Progress stops within the first wait. Returning with the thread still
+    alive would let Qt destroy a running QThread at exit (a crash), so a task stuck in a step
+    that cannot be interrupted is waited for, up to two minutes. True if it ended.
+    """
+    if task is None or not task.is_running():
+        return True
+    if task.cancel_and_wait(FIRST_WAIT_MS):
+        return True
+    log.warning("%s did not stop within %d ms; waiting for it to finish its step", what,
+                FIRST_WAIT_MS)
+    return task.cancel_and_wait(LAST_WAIT_MS)
 
 
 def vocab_tokens(text: str, stoi: dict[str, int]) -> list[str]:
@@ -295,5 +316,4 @@ class EvaluateView(QWidget):
         dialogs.error(self, "Evaluation failed", message)
 
     def shutdown(self) -> None:
-        if self.task is not None and self.task.is_running():
-            self.task.cancel_and_wait(2000)
+        stop_task(self.task, "Evaluation")

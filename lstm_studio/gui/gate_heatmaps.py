@@ -16,6 +16,8 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QSplitter, QVBoxLayout, QWidget
 
+from lstm_studio.gui.gradient_view import token_ticks
+
 # Series whose values are probabilities (sigmoid gates) use a sequential map on [0, 1];
 # the others are signed and use a diverging map centred on 0.
 SIGMOID_SERIES = frozenset({"f", "i", "o", "r", "z"})
@@ -23,7 +25,6 @@ SERIES_TITLES = {"f": "forget f", "i": "input i", "g": "candidate g", "o": "outp
                  "c": "cell c", "h": "hidden h", "r": "reset r", "z": "update z", "n": "new n"}
 LINE_COLORS = {"f": "#1c7ed6", "i": "#37b24d", "g": "#f59f00", "o": "#ae3ec9", "c": "#e8590c",
                "h": "#212529", "r": "#1c7ed6", "z": "#37b24d", "n": "#f59f00"}
-MAX_TICK_TOKENS = 12  # more token names than this overlap under the lines plot
 
 
 class GateHeatmaps(QWidget):
@@ -94,7 +95,8 @@ class GateHeatmaps(QWidget):
             self._curves[name] = self.lines.plot(pen=pg.mkPen(color, width=2), name=name,
                                                  symbol="o", symbolSize=4, symbolBrush=color,
                                                  symbolPen=None)
-        self._apply_ticks(self.lines.getPlotItem().getAxis("bottom"), offset=0.0)
+        width = max(self.lines.width(), 400)
+        self.lines.getPlotItem().getAxis("bottom").setTicks([token_ticks(self._tokens, width)])
         self._step = min(self._step, max(self.timesteps() - 1, 0))
         self._unit = min(self._unit, max(self.units() - 1, 0))
         self.set_cursor(self._step, self._unit)
@@ -131,12 +133,6 @@ class GateHeatmaps(QWidget):
         plot.addItem(box)
         self._plots[name], self._images[name] = plot, image
         self._cursors[name], self._boxes[name] = cursor, box
-
-    def _apply_ticks(self, axis: pg.AxisItem, offset: float) -> None:
-        if self._tokens and len(self._tokens) <= MAX_TICK_TOKENS:
-            axis.setTicks([[(t + offset, _short(tok)) for t, tok in enumerate(self._tokens)]])
-        else:
-            axis.setTicks(None)
 
     # --- cursor ------------------------------------------------------------------------------
     def set_cursor(self, step: int, unit: int) -> None:
@@ -198,7 +194,3 @@ class GateHeatmaps(QWidget):
             if 0 <= step < self.timesteps() and 0 <= unit < self.units():
                 self.cell_clicked.emit(unit, step)
             return
-
-
-def _short(token: str, limit: int = 8) -> str:
-    return token if len(token) <= limit else token[: limit - 1] + "…"

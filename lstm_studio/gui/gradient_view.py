@@ -25,7 +25,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-MAX_TICK_TOKENS = 8  # more token names than this overlap in a half-width plot
+TICK_WIDTH_PX = 58  # room one token name needs under a plot
+
+
+def token_ticks(tokens: list[str], width_px: int) -> list[tuple[int, str]]:
+    """Token names under a plot, every k-th one when they would not fit side by side."""
+    if not tokens:
+        return []
+    room = max(2, width_px // TICK_WIDTH_PX)
+    stride = max(1, math.ceil(len(tokens) / room))
+    return [(t, tokens[t] if len(tokens[t]) <= 7 else tokens[t][:6] + "…")
+            for t in range(0, len(tokens), stride)]
 
 
 @dataclass
@@ -66,12 +76,12 @@ class GradientView(QWidget):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.current_plot = self._make_plot("‖dLoss/dh_t‖ — this model")
-        self.compare_plot = self._make_plot("RNN vs LSTM, same size, fresh weights")
+        self.compare_plot = self._make_plot("fresh RNN vs LSTM, one direction, same size")
         self._current_curve = self.current_plot.plot(pen=pg.mkPen("#1c7ed6", width=2),
                                                      symbol="o", symbolSize=5,
                                                      symbolBrush="#1c7ed6", symbolPen=None)
         self._compare_curves: dict[str, pg.PlotDataItem] = {}
-        self.compare_plot.addLegend(offset=(-6, 6))
+        self.compare_plot.addLegend(offset=(-6, -6), brush=(255, 255, 255, 200))
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.current_plot)
         splitter.addWidget(self.compare_plot)
@@ -80,10 +90,11 @@ class GradientView(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.measure)
         bar.addWidget(self.log_scale)
-        bar.addWidget(self.status, 1)
+        bar.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
+        layout.addWidget(self.status)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.summary)
         self._apply_log(True)
@@ -114,11 +125,9 @@ class GradientView(QWidget):
         self.result = result
         steps = np.arange(len(result.tokens))
         for plot in (self.current_plot, self.compare_plot):
-            axis = plot.getPlotItem().getAxis("bottom")
-            if len(result.tokens) <= MAX_TICK_TOKENS:
-                axis.setTicks([[(t, tok[:8]) for t, tok in enumerate(result.tokens)]])
-            else:
-                axis.setTicks(None)
+            width = max(plot.width(), 240)
+            plot.getPlotItem().getAxis("bottom").setTicks(
+                [token_ticks(result.tokens, width)])
         if result.current is not None:
             self._current_curve.setData(steps, _positive(result.current))
         else:

@@ -192,6 +192,11 @@ class FormulaPanel(QTextBrowser):
         return list(self._stages)
 
 
+def _num(value: float) -> str:
+    text = f"{value:.3f}"
+    return "0.000" if text == "-0.000" else text
+
+
 def _esc(text: str) -> str:
     return html.escape(text)
 
@@ -205,11 +210,11 @@ def _terms_html(item: object) -> str:
     names = {"input": ("W_i", "x_t"), "hidden": ("W_h", "h_{t-1}")}
     for part in ("input", "hidden"):
         terms = top.get(part) or []
-        if len(terms) <= 1:
-            continue
+        if len(terms) <= 1 or not any(t["product"] for t in terms):
+            continue  # one-element sums and all-zero ones (h_0 = 0) teach nothing
         weight, vector = names[part]
         shown = ", ".join(
-            f"[{t['index']}] {t['weight']:.3f}·{t['value']:.3f} = {t['product']:.3f}"
+            f"[{t['index']}] {_num(t['weight'])}·{_num(t['value'])} = {_num(t['product'])}"
             for t in terms[:4])
         rows.append(f"largest terms of {weight}·{vector}: {shown}")
     if not rows:

@@ -55,7 +55,8 @@ def build_handout(tab: Any) -> Handout:
                 for t, token in enumerate(trace.tokens)],
         unit_series=unit_series,
         current_step=position,
-        wire_values=tab.diagram.wire_texts(),
+        wire_values={key: text for key, text in tab.diagram.wire_texts().items()
+                     if not key.startswith("s_")},  # pre-activations are in the formulas
         stages=stages,
         drawing_png=png_bytes(tab.diagram.render_image(1000, 538)),
         prediction_title=tab.prediction.title.text(),

@@ -194,7 +194,7 @@ class InspectTab(QWidget):
         super().showEvent(event)
         if not self._started:  # first look: trace now (torch loads here, not at startup)
             self._started = True
-            QTimer.singleShot(0, self.retrace)
+            QTimer.singleShot(0, self, self.retrace)
 
     def retrace(self, force_sync: bool = False) -> None:
         """Recompute the inspection for the current source and sentence."""
@@ -351,10 +351,11 @@ class InspectTab(QWidget):
             self.set_stage(stages[where])
 
     def keyPressEvent(self, event: Any) -> None:
-        if event.key() == Qt.Key.Key_Right:
-            self.step_by(1)
-        elif event.key() == Qt.Key.Key_Left:
-            self.step_by(-1)
+        key = event.key()
+        if key in (Qt.Key.Key_Right, Qt.Key.Key_Left):
+            self.step_by(1 if key == Qt.Key.Key_Right else -1)
+        elif key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and self.inspection is not None:
+            self.set_unit(self.unit + (1 if key == Qt.Key.Key_Down else -1))
         else:
             super().keyPressEvent(event)
 
@@ -419,6 +420,8 @@ class InspectTab(QWidget):
         self.tokens.set_current(position)
         self.heatmaps.set_cursor(position, self.unit)
         token = trace.tokens[position] if inspection.kind == "model" else ""
+        if token and self.layer > 0:  # deeper layers read the layer below, not the embedding
+            token += f", h of layer {self.layer - 1}"
         self.diagram.set_values(diagram_values(d, position, self.unit), token)
         self.diagram.set_stage(self.stage)
         self.formulas.set_derivations(self.derivations(), self.stage, inspection.notes)

@@ -51,8 +51,13 @@ class Inspection:
 @functools.lru_cache(maxsize=1)
 def gates_api() -> Any:
     """The gates core, imported on first use (it imports torch)."""
+    import importlib
+
     from lstm_studio.core import gates
-    from lstm_studio.core.gates import derivation, toy
+
+    # Submodules by name: the package exports a function called `derivation` too.
+    derivation = importlib.import_module("lstm_studio.core.gates.derivation")
+    toy = importlib.import_module("lstm_studio.core.gates.toy")
 
     return types.SimpleNamespace(
         trace=gates.trace, derivations=gates.derivations, STAGES=gates.STAGES,
@@ -201,8 +206,10 @@ def measure_gradients(bundle: Any, text: str, progress: Progress | None = None,
     comparison: dict[str, list[float]] = {}
     for done, cell in enumerate(("rnn", "lstm"), start=1):
         report(progress, done, 3, f"fresh {cell.upper()}")
+        # The lecture's setting: one direction, the loss read at the last word only, so the
+        # gradient must travel back through every step to reach the first word.
         config = dataclasses.replace(bundle.model_config, cell=cell, nonlinearity="tanh",
-                                     dropout=0.0)
+                                     dropout=0.0, bidirectional=False, pooling="last")
         torch.manual_seed(seed)
         model = build_model(config)
         model.eval()
@@ -210,8 +217,10 @@ def measure_gradients(bundle: Any, text: str, progress: Progress | None = None,
     report(progress, 3, 3, "done")
     label_name = (bundle.labels[label] if isinstance(label, int) and bundle.labels
                   and label < len(bundle.labels) else str(label))
-    note = (f"Loss of “{label_name}” (the model's own prediction) backpropagated to every step; "
-            "fresh models share the embedding size, hidden size and seed.")
+    target = (f"the loss of “{label_name}” (the model's own prediction)" if label is not None
+              else "the next-word loss")
+    note = (f"Right: {target} backpropagated through a fresh one-direction RNN and LSTM of the "
+            "same size (same seed), reading to the last word.")
     return GradientMeasurement(tokens=list(encoded.tokens), current=current,
                                comparison=comparison, note=note)
 

@@ -8,6 +8,7 @@ invalid combinations; until then a few local rules explain the common mistakes.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
 import sys
@@ -47,6 +48,7 @@ GATE_BLOCKS: dict[str, tuple[str, ...]] = {"lstm": ("i", "f", "g", "o"), "gru": 
                                            "rnn": ()}
 CUSTOM = "Custom"
 MODELS_MODULE = "lstm_studio.core.models"
+LAZY_TORCH_MODULES = ("lstm_studio.core.pipeline", "torch._dynamo")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -170,6 +172,11 @@ class TorchPreloader(QObject):
         except Exception:  # not written yet or torch missing: local checks stay in charge
             return
         self.loaded.emit()  # queued to the GUI thread
+        # The optimiser's first step imports torch._dynamo (a second or more of holding the
+        # GIL in long stretches); doing it now keeps that stall out of the first training.
+        for name in LAZY_TORCH_MODULES:
+            with contextlib.suppress(Exception):
+                importlib.import_module(name)
 
     def wait(self, timeout: float = 5.0) -> None:
         if self._thread is not None:
@@ -215,6 +222,7 @@ class TrainForm(QWidget):
         self._labelled = True
         self._loading = False
         self._problem: str | None = None
+        self._base_model, self._base_train = ModelConfig(), TrainConfig()
         self._build()
         self.set_configs(ModelConfig(), TrainConfig())
         self.preloader = TorchPreloader(self)
@@ -275,6 +283,10 @@ class TrainForm(QWidget):
         self.restore_best = QCheckBox("End with the best epoch's weights")
         self.restore_best.setToolTip("Stop and failures always keep the best weights so far.")
         self.max_len = _spin(0, 100000, 0, "vocabulary's")
+        self.time_budget = _spin(0, 7 * 24 * 3600, 0, "none")
+        self.time_budget.setSuffix(" s")
+        self.time_budget.setToolTip("Stop after the epoch during which training passed this "
+                                    "many seconds.")
         self.seed = _spin(0, 2**31 - 1, 0)
         self.device = QComboBox()
         self.device.addItem("cpu", "cpu")
@@ -298,7 +310,7 @@ class TrainForm(QWidget):
                               ("Batch size", self.batch_size), ("Epochs", self.epochs),
                               ("Gradient clip", self.grad_clip),
                               ("Early stopping", self.early_stopping),
-                              ("", self.restore_best),
+                              ("", self.restore_best), ("Time budget", self.time_budget),
                               ("Max length", self.max_len), ("Seed", self.seed),
                               ("Device", self.device), ("CPU threads", self.threads)):
             train_form.addRow(label, widget)
@@ -324,7 +336,7 @@ class TrainForm(QWidget):
         for spin in (self.embedding_dim, self.hidden_size, self.num_layers, self.plateau_patience,
                      self.batch_size, self.epochs, self.early_stopping, self.max_len, self.seed,
                      self.threads, self.dropout, self.lr, self.weight_decay, self.plateau_factor,
-                     self.grad_clip, self.momentum):
+                     self.grad_clip, self.momentum, self.time_budget):
             spin.valueChanged.connect(self._on_edit)
         for check in (self.bidirectional, self.tie_weights, self.plateau, self.restore_best):
             check.toggled.connect(self._on_edit)
@@ -333,7 +345,8 @@ class TrainForm(QWidget):
     # ----- reading and writing configs ------------------------------------------------------
     def model_config(self) -> ModelConfig:
         cell, _, nonlinearity = str(self.cell.currentData()).partition("-")
-        return ModelConfig(
+        return dataclasses.replace(  # fields this form does not show are kept as they were
+            self._base_model,
             task=self.task.currentData(), cell=cell, nonlinearity=nonlinearity or "tanh",
             embedding_dim=self.embedding_dim.value(), hidden_size=self.hidden_size.value(),
             num_layers=self.num_layers.value(), bidirectional=self.bidirectional.isChecked(),
@@ -342,7 +355,11 @@ class TrainForm(QWidget):
             num_classes=self._num_classes if self.task.currentData() == "classify" else 0)
 
     def train_config(self) -> TrainConfig:
-        return TrainConfig(
+        extra = {}
+        if hasattr(self._base_train, "time_budget_s"):
+            extra["time_budget_s"] = float(self.time_budget.value()) or None
+        return dataclasses.replace(
+            self._base_train, **extra,
             optimizer=self.optimizer.currentData(), lr=self.lr.value(),
             momentum=self.momentum.value() if self.optimizer.currentData() == "sgd" else 0.0,
             restore_best=self.restore_best.isChecked(),
@@ -356,6 +373,7 @@ class TrainForm(QWidget):
             max_len=self.max_len.value() or None)
 
     def set_configs(self, model: ModelConfig, train: TrainConfig) -> None:
+        self._base_model, self._base_train = model, train
         self._loading = True
         try:
             _select(self.task, model.task)
@@ -386,6 +404,7 @@ class TrainForm(QWidget):
                 self.device.addItem(train.device, train.device)
             _select(self.device, train.device)
             self.threads.setValue(train.threads or 0)
+            self.time_budget.setValue(int(getattr(train, "time_budget_s", None) or 0))
         finally:
             self._loading = False
         self._on_edit()

@@ -42,7 +42,7 @@ PLOT_TITLES = {
     "epoch_loss": "Loss per epoch",
     "metric": "Accuracy per epoch",
     "grad_norm": "Gradient norm per step (log)",
-    "lr": "Learning rate",
+    "lr": "Learning rate (log)",
 }
 Series = Callable[[], tuple[np.ndarray, np.ndarray]]
 
@@ -195,6 +195,7 @@ class TrainPlots(QWidget):
             layout.addWidget(plot, row, column, 1, 2 if key == "loss" else 1)
         self.plots["loss"].setLabel("bottom", "step")
         self.plots["grad_norm"].setLogMode(y=True)
+        self.plots["lr"].setLogMode(y=True)  # plateau halvings show as equal steps
         for key in ("epoch_loss", "metric"):
             self.plots[key].setLabel("bottom", "epoch")
             add_legend(self.plots[key])
@@ -265,7 +266,16 @@ class TrainPlots(QWidget):
         self._ema, self._ema_count = 0.0, 0
         title = "Perplexity per epoch" if task == "lm" else "Accuracy per epoch"
         set_title(self.plots["metric"], title)
-        self.redraw()
+        for key in STEP_PLOTS:
+            self.plots[key].enableAutoRange(x=True)
+        self._schedule(tuple(self.plots))  # cleared one plot per tick, like any refresh
+
+    def set_total_steps(self, total: int) -> None:
+        """Fix the step axis to the whole run: the axis is then drawn once, not on every
+        refresh (a third of the Python work of a refresh), and shows how far the run is."""
+        for key in STEP_PLOTS:
+            self.plots[key].enableAutoRange(x=False)
+            self.plots[key].setXRange(0, max(1, total), padding=0.01)
 
     def add_steps(self, events: list[Any]) -> None:
         """Append StepEvents (any objects with the StepEvent fields); redraw soon."""

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from lstm_studio.gui import dialogs
-from lstm_studio.gui.evaluate_view import fit_ngram, vocab_tokens
+from lstm_studio.gui.evaluate_view import fit_ngram, stop_task, vocab_tokens
 from lstm_studio.gui.workers import BackgroundTask
 
 log = logging.getLogger(__name__)
@@ -323,8 +323,7 @@ class UseView(QWidget):
 
     def shutdown(self) -> None:
         self._debounce.stop()
-        if self.task is not None and self.task.is_running():
-            self.task.cancel_and_wait(2000)
+        stop_task(self.task, "Loading or generating")
 
 
 def token_html(tokens: list[str], oov: list[bool]) -> str:

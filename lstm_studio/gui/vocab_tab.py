@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from lstm_studio.core.config import VocabConfig, config_to_dict
 from lstm_studio.core.progress import Progress, report
 from lstm_studio.gui import settings
+from lstm_studio.gui.memory import collector_paused
 from lstm_studio.gui.state import AppState
 from lstm_studio.gui.widgets.charts import HistogramChart, LineChart, histogram
 from lstm_studio.gui.widgets.task_bar import TaskBar
@@ -35,6 +36,9 @@ from lstm_studio.gui.widgets.theme import highlight_colors
 from lstm_studio.gui.workers import BackgroundTask
 
 SENTENCE_CHOICES = 60
+# First choice in the sentence box: a review with a made-up word, so <unk> shows as on the
+# lecture's slide (validation sentences follow; they are where unknown words occur).
+EXAMPLE = "Nhân_viên phục_vụ nhiệt_tình , món phở_gà ngon tuyệt_cú_mèo !"
 
 
 @dataclass
@@ -60,7 +64,8 @@ def build_vocabulary(dataset: Any, config: VocabConfig, progress: Progress | Non
     report(progress, 1, 2, "Measuring coverage")
     stats = vocabulary_stats(vocab, train, valid)
     report(progress, 2, 2, "Done")
-    return VocabOutcome(vocab, stats, config, train[:SENTENCE_CHOICES], histogram(stats.lengths))
+    sentences = [EXAMPLE, *valid[:SENTENCE_CHOICES // 2], *train[:SENTENCE_CHOICES // 2]]
+    return VocabOutcome(vocab, stats, config, sentences, histogram(stats.lengths))
 
 
 class VocabTab(QWidget):
@@ -71,6 +76,7 @@ class VocabTab(QWidget):
         self.state = state
         self._task: BackgroundTask | None = None
         self._outcome: VocabOutcome | None = None
+        self._stale = False
         self.last_error: str | None = None
         self._build()
         self.set_config(state.vocab_config)
@@ -98,6 +104,8 @@ class VocabTab(QWidget):
         form.addRow("Maximum length", self.max_len)
         self.build_button = QPushButton("Build vocabulary")
         form.addRow(self.build_button)
+        self.task_bar = TaskBar()
+        form.addRow(self.task_bar)
         self.figures = QLabel("No vocabulary yet.")
         self.figures.setWordWrap(True)
         self.figures.setTextFormat(Qt.TextFormat.RichText)
@@ -118,7 +126,7 @@ class VocabTab(QWidget):
         self.sentence.lineEdit().setPlaceholderText("Type a sentence or pick one from the list")
         self.representation = QTableWidget(2, 0)
         self.representation.setVerticalHeaderLabels(["token", "id"])
-        self.representation.setMinimumHeight(110)
+        self.representation.setFixedHeight(3 * self.fontMetrics().height() + 62)
         self.ids_label = QLabel()
         self.ids_label.setWordWrap(True)
         self.ids_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -126,20 +134,17 @@ class VocabTab(QWidget):
         rep_box = QGroupBox("Index-based representation")
         rep_layout = QVBoxLayout(rep_box)
         rep_layout.addWidget(self.sentence)
-        rep_layout.addWidget(self.representation, 1)
+        rep_layout.addWidget(self.representation)
         rep_layout.addWidget(self.ids_label)
+        rep_layout.addStretch(1)
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(charts)
         right.addWidget(rep_box)
-        right.setSizes([380, 300])
-        self.task_bar = TaskBar()
-        column = QVBoxLayout()
-        column.addWidget(self.task_bar)
-        column.addWidget(right, 1)
+        right.setSizes([480, 200])
         layout = QHBoxLayout(self)
         layout.addWidget(form_box)
-        layout.addLayout(column, 1)
+        layout.addWidget(right, 1)
 
         self.build_button.clicked.connect(lambda: self.build_vocabulary())
         self.sentence.currentTextChanged.connect(self.show_sentence)
@@ -166,11 +171,22 @@ class VocabTab(QWidget):
 
     # --- building -------------------------------------------------------------------------
     def _on_data_changed(self) -> None:
-        if self.state.dataset is not None:
+        """Rebuild when the data changed — now if the tab is on screen, else when it is next
+        shown (building for 50,000 documents in the background while cleaning also runs
+        only competes with the cleaning and the GUI for the interpreter)."""
+        self._stale = True
+        if self.state.dataset is not None and self.isVisible():
+            self._auto.start()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale and self.state.dataset is not None and self._task is None:
             self._auto.start()
 
     def build_vocabulary(self, on_done: Callable[[bool], None] | None = None,
                          ) -> BackgroundTask | None:
+        self._auto.stop()  # an explicit build replaces a pending automatic one
+        self._stale = False
         dataset = self.state.training_dataset()
         if dataset is None or not len(dataset):
             return None
@@ -179,8 +195,11 @@ class VocabTab(QWidget):
         config = self.config()
         self.state.vocab_config = config
         settings.save_option("vocabulary", config_to_dict(config))
-        task = BackgroundTask(lambda progress, emit: build_vocabulary(dataset, config, progress),
-                              self)
+        def work(progress: Progress, emit: object) -> VocabOutcome:
+            with collector_paused():
+                return build_vocabulary(dataset, config, progress)
+
+        task = BackgroundTask(work, self)
         self._task = task
         self.last_error = None
         outcome_ok = {"ok": False}

@@ -10,7 +10,7 @@
   #define BundleDir "..\..\dist\lstm-studio"
 #endif
 #ifndef IconFile
-  #define IconFile "..\..\build\pyinstaller\icons\lstm-studio.ico"
+  #define IconFile "..\..\build\pyinstaller\lstm_studio\icons\lstm-studio.ico"
 #endif
 #ifndef OutputDir
   #define OutputDir "..\..\dist"

@@ -146,3 +146,10 @@ def test_corrupt_payload_and_mismatched_weights(classifier, tmp_path: Path) -> N
     bad.write_bytes(bytes(flipped))
     with pytest.raises(CheckpointError):
         load_checkpoint(bad)
+
+
+def test_batched_predictions_equal_single_ones(classifier) -> None:
+    bundle = classifier[0].bundle
+    texts = ["good", "the staff was slow and the food was awful and dirty " * 3, "nice place"]
+    for text, batched in zip(texts, bundle.predict_many(texts), strict=True):
+        assert batched == pytest.approx(bundle.predict(text), abs=1e-6)

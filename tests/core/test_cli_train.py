@@ -99,6 +99,14 @@ def test_ngram_command_prints_the_lecture_example(tmp_path: Path,
                              "--temperature", "0", "--context", "you", "--generate", "3",
                              "--seed", "0", "--json"])
     assert data["generated"][0] == "go" and data["n"] == 2
+    held_out = tmp_path / "sentences.valid.txt"
+    held_out.write_text("you go to work\n", encoding="utf-8")
+    data = run_json(capsys, ["ngram", str(corpus), str(held_out), "--n", "2", "--json"])
+    assert data["train_sentences"] == 3
+    # add-1 bigrams, V = 8: P(you|<s>) = 2/11, P(go|you) = 2/9, P(to|go) = 4/11,
+    # P(work|to) = 2/11, P(</s>|work) = 2/9
+    expected = (2 / 11 * 2 / 9 * 4 / 11 * 2 / 11 * 2 / 9) ** (-1 / 5)
+    assert data["valid_perplexity"] == pytest.approx(expected)
 
 
 def test_errors_are_one_line_without_traceback(tmp_path: Path, reviews: list[str],

@@ -84,11 +84,21 @@ def checkpoint(tmp_path: Path) -> Path:
 
 
 def test_table_on_a_real_checkpoint(checkpoint: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # --unit alone derives the last step the direction visited (position 0 for backward).
-    assert _run([str(checkpoint), "món ăn xyz ngon", "--direction", "backward", "--unit", "4"]) == 0
+    assert _run([str(checkpoint), "món ăn xyz ngon", "--direction", "backward", "--step", "0",
+                 "--unit", "4"]) == 0
     derived = capsys.readouterr().out
     assert "layer 0 backward, step 0 'món', unit 4" in derived
     assert derived.count("largest terms of") == 8  # input and hidden, for each of 4 gates
+    # --stage alone derives the last step the direction visited (position 0 for backward).
+    assert _run([str(checkpoint), "món ăn xyz ngon", "--direction", "backward",
+                 "--stage", "cell"]) == 0
+    assert capsys.readouterr().out.startswith("Current cell state (layer 0 backward, step 0")
+    # The table lists the backward direction in the order it reads: last token first.
+    assert _run([str(checkpoint), "món ăn xyz ngon", "--direction", "backward",
+                 "--unit", "4"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert "layer 0 backward, unit 4" in table[0]
+    assert table[2].split()[:2] == ["3", "ngon"] and table[5].split()[:2] == ["0", "món"]
     assert _run([str(checkpoint), "món ăn xyz ngon"]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()

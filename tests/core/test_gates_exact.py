@@ -30,9 +30,10 @@ def _make(kind: str, seed: int, input_size: int, hidden: int, layers: int, bidir
     torch.manual_seed(seed)
     module = CELLS[kind](input_size=input_size, hidden_size=hidden, num_layers=layers,
                          bidirectional=bidirectional, batch_first=True, bias=bias)
+    scale = 0.5 if kind == "rnn_relu" else 1.0  # relu states are unbounded: keep them O(10)
     with torch.no_grad():  # larger than default init so gates saturate and states grow
         for param in module.parameters():
-            param.uniform_(-1.0, 1.0)
+            param.uniform_(-scale, scale)
     return module.eval()
 
 

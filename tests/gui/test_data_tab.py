@@ -7,6 +7,7 @@ import time
 from collections import Counter
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 
 from lstm_studio.core.config import DataConfig
@@ -80,7 +81,7 @@ def test_charts_follow_the_loaded_sample(window: Any, finish: Any) -> None:
     assert tab.length_chart.marker_values["p95"] > 0
     summary = tab.summary_label.text()
     assert f"{len(dataset)} documents" in summary and "2 classes" in summary
-    assert "duplicates" in summary and "empty" in summary
+    assert "1 duplicate ·" in summary and "1 empty" in summary
 
 
 def test_split_controls_override_and_random_split(window: Any, finish: Any) -> None:
@@ -112,3 +113,20 @@ def test_split_controls_override_and_random_split(window: Any, finish: Any) -> N
     panel.apply_button.click()
     assert "add up to 1" in panel.problem.text()
     assert window.state.dataset is before
+
+
+@pytest.mark.slow
+def test_cancel_keeps_the_previous_data(window: Any, qtbot: Any, finish: Any,
+                                        ntc_scv_zips: list) -> None:
+    tab = window.data_tab
+    assert finish(lambda done: tab.load_paths(sample_paths(), on_done=done))
+    before = window.state.dataset
+    result: dict[str, bool] = {}
+    tab.load_paths([str(p) for p in ntc_scv_zips], on_done=lambda ok: result.setdefault("ok", ok))
+    qtbot.waitUntil(lambda: tab.task_bar.bar.maximum() > 0, timeout=30_000)
+    qtbot.mouseClick(tab.task_bar.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "ok" in result, timeout=30_000)
+    assert result["ok"] is False
+    assert window.state.dataset is before
+    assert tab.model.rowCount() == len(before)
+    assert not tab.task_bar.isVisible()

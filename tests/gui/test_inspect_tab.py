@@ -86,12 +86,17 @@ def test_stepping_with_buttons_and_keys_updates_every_view(qtbot, make_tab) -> N
     assert shown != before
     for item in derivations(trace, 0, "forward", 1, 4):
         assert item.text.split("\n")[1] in shown
+    top = d.top_terms(1, "f", 4)["input"][0]  # the largest product inside W_if·x_t
+    assert f"[{top['index']}] {top['weight']:.3f}·{top['value']:.3f} = {top['product']:.3f}" \
+        in shown
     check_against_core(tab)
     qtbot.keyClick(tab, Qt.Key.Key_Right)
     qtbot.keyClick(tab, Qt.Key.Key_Right)
     assert tab.position() == 3 and tab.slider.value() == 3
     qtbot.keyClick(tab, Qt.Key.Key_Left)
     assert tab.tokens.current() == 2
+    qtbot.keyClick(tab, Qt.Key.Key_Up)  # Up/Down choose the unit
+    assert tab.unit == 3 and tab.unit_spin.value() == 3
     check_against_core(tab)
     qtbot.mouseClick(tab.back_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(tab.back_button, Qt.MouseButton.LeftButton)
@@ -298,3 +303,28 @@ def test_screenshots_at_several_steps(qtbot, make_tab) -> None:
     tab.set_stage("hidden")
     qtbot.wait(30)
     assert tab.grab().save(str(SCREENSHOTS / "inspect-toy.png"))
+
+
+def test_language_model_shows_next_word_distribution(qtbot, make_tab) -> None:
+    bundle = make_bundle(task="lm")
+    tab = make_tab(bundle, sentence="món này ngon")
+    assert tab.direction_box.count() == 1 and not tab.direction_box.isEnabled()
+    tab.set_index(1)
+    expected = prefix_predictions(bundle, "món này ngon", k=8)[1].probabilities
+    shown = tab.prediction.shown()
+    assert len(shown) == min(8, len(expected))
+    assert dict(shown) == {word: f"{p:.3f}" for word, p in expected.items()}
+    assert "Next word" in tab.prediction.title.text()
+    check_against_core(tab)
+
+
+def test_project_state_round_trip(qtbot, make_tab) -> None:
+    tab = make_tab(make_bundle())
+    tab.set_unit(2)
+    tab.toy_panel.spin("b_hf").setValue(0.25)
+    saved = tab.project_state()
+    other = make_tab(make_bundle(), sentence="")
+    other.restore_project_state(saved)
+    assert other.sentence.text() == SENTENCE and other.unit == 2
+    assert other.toy_panel.values()["b_hf"] == 0.25
+    assert other.source_key() == "trained"

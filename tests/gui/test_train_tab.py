@@ -82,7 +82,7 @@ def shot(widget: Any, name: str) -> Path:
 
 
 def test_click_start_trains_and_shows_everything(qtbot: Any) -> None:
-    tab = make_tab(qtbot, epochs=40)
+    tab = make_tab(qtbot, epochs=400)
     statuses: list[str] = []
     tab.state.status_message.connect(statuses.append)
     click(qtbot, tab.start_button)
@@ -315,3 +315,26 @@ def test_self_test_stage_trains_through_the_tab(qtbot: Any) -> None:
     assert "checkpoint saved and reloaded" in summary and "\n" not in summary
     assert tab.form.epochs.value() == 7  # the user's settings are put back
     assert tab.state.model is not None
+
+
+def test_closing_the_main_window_during_training(qtbot: Any, window: Any,
+                                                 dialog_responder: Any) -> None:
+    from lstm_studio.core.runs import RunStore
+
+    tab = window.tab("Train")
+    assert isinstance(tab, TrainTab)
+    window.state.set_dataset(tiny_dataset())
+    tab.form.set_configs(ModelConfig(embedding_dim=8, hidden_size=8),
+                         TrainConfig(epochs=500, batch_size=8, threads=1))
+    click(qtbot, tab.start_button)
+    qtbot.waitUntil(lambda: tab.plots.step_count() > 0, timeout=60_000)
+    dialog_responder.answers["question"] = False
+    window.close()
+    assert window.isVisible() and tab.is_training()  # "no" keeps the window and the run
+    dialog_responder.answers["question"] = True
+    started = time.monotonic()
+    window.close()
+    assert time.monotonic() - started < 2.5
+    assert not window.isVisible()
+    assert not tab.task.is_running()
+    assert RunStore().get(tab.run_id).status == "stopped"

@@ -46,7 +46,7 @@ def test_round_trip_of_configs(qtbot: Any) -> None:
     train = TrainConfig(optimizer="sgd", lr=0.05, momentum=0.9, plateau_schedule=True,
                         plateau_factor=0.25, plateau_patience=3, batch_size=17, epochs=7,
                         grad_clip=None, early_stopping=2, seed=5, threads=2, max_len=99,
-                        restore_best=False)
+                        restore_best=False, time_budget_s=90.0)
     form.set_configs(model, train)
     got_model, got_train = form.model_config(), form.train_config()
     for key in ("cell", "nonlinearity", "embedding_dim", "hidden_size", "num_layers",
@@ -54,7 +54,7 @@ def test_round_trip_of_configs(qtbot: Any) -> None:
         assert getattr(got_model, key) == getattr(model, key), key
     for key in ("optimizer", "momentum", "plateau_schedule", "plateau_factor",
                 "plateau_patience", "batch_size", "epochs", "grad_clip", "early_stopping",
-                "seed", "threads", "max_len", "restore_best"):
+                "seed", "threads", "max_len", "restore_best", "time_budget_s"):
         assert getattr(got_train, key) == pytest.approx(getattr(train, key)), key
     assert got_train.lr == pytest.approx(0.05)
 
@@ -164,6 +164,14 @@ def test_plots_hold_100k_points_hover_and_export(qtbot: Any, tmp_path: Any) -> N
     assert len(plots.curves["valid_metric"].getData()[0]) == 1
     text = plots.hovers["loss"].show_at(5000.2, 1.0)
     assert "x = 5000" in text and "raw: 0.3333" in text
+    # A real mouse move over the grad-norm plot (log axis) shows the raw, unlogged value.
+    grad = plots.plots["grad_norm"]
+    centre = grad.plotItem.vb.sceneBoundingRect().center()
+    qtbot.mouseMove(grad.viewport(), grad.mapFromScene(centre))
+    qtbot.waitUntil(lambda: plots.hovers["grad_norm"].text != "", timeout=3000)
+    assert plots.hovers["grad_norm"].line.isVisible()
+    value = float(plots.hovers["grad_norm"].text.split("norm: ")[1])
+    assert any(value == pytest.approx(v) for v in (0.01, 0.1, 1.0, 10.0, 100.0))
     paths = plots.export_pngs(tmp_path / "png")
     assert [p.name for p in paths] == ["loss.png", "epoch_loss.png", "metric.png",
                                        "grad_norm.png", "lr.png"]
@@ -189,3 +197,33 @@ def test_redraws_are_spread_one_plot_per_tick(qtbot: Any) -> None:
     qtbot.wait(400)
     assert plots.redraws == before + 3  # loss, grad norm, lr: once each
     assert np.array_equal(plots.curves["lr"].getOriginalDataset()[0], np.arange(1, 200))
+
+
+def test_devices_listed_only_when_present(qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    form = TrainForm()
+    qtbot.addWidget(form)
+    with qtbot.waitSignal(form.preloader.loaded, timeout=30_000):
+        form.preloader.start()
+    listed = [form.device.itemData(i) for i in range(form.device.count())]
+    assert listed[0] == "cpu" and ("cuda" in listed) == torch.cuda.is_available()
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    form._on_torch_loaded()
+    assert [form.device.itemData(i) for i in range(form.device.count())][:2] == ["cpu", "cuda"]
+
+
+def test_project_state_round_trip(qtbot: Any) -> None:
+    from lstm_studio.gui.state import AppState
+    from lstm_studio.gui.train_tab import TrainTab
+
+    tab = TrainTab(AppState())
+    qtbot.addWidget(tab)
+    tab.form.apply_preset("GRU")
+    tab.form.epochs.setValue(9)
+    saved = tab.project_state()
+    assert tab.state.model_config.cell == "gru"  # the shared state follows the form
+    other = TrainTab(AppState())
+    qtbot.addWidget(other)
+    other.restore_project_state(saved)
+    assert other.form.model_config().cell == "gru" and other.form.train_config().epochs == 9

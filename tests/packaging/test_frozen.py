@@ -62,11 +62,23 @@ def run_frozen(bundle: Path, tmp_path: Path, *args: str, timeout: int = 900,
 
 
 def test_frozen_app_passes_its_self_test(bundle: Path, tmp_path: Path) -> None:
-    result = run_frozen(bundle, tmp_path, "--self-test")
+    """On Linux the dynamic loader also logs every library the run loads (dlopen included)."""
+    trace = {"LD_DEBUG": "libs", "LD_DEBUG_OUTPUT": str(tmp_path / "ld")} if IS_LINUX else {}
+    result = run_frozen(bundle, tmp_path, "--self-test", **trace)
     output = result.stdout + result.stderr
     stages = [line for line in result.stdout.splitlines() if line.startswith("self-test:")]
     assert result.returncode == 0, output[-4000:]
     assert stages and not any("FAILED" in line for line in stages), output[-4000:]
+    if IS_LINUX:
+        syslibs = load_packaging_module("syslibs")
+        loaded = {line.rsplit(None, 1)[-1] for log in tmp_path.glob("ld.*")
+                  for line in log.read_text(encoding="utf-8", errors="replace").splitlines()
+                  if "calling init:" in line}
+        from_system = {Path(path).name for path in loaded
+                       if not Path(path).resolve().is_relative_to(bundle.resolve())}
+        assert "libc.so.6" in from_system
+        assert {name for name in from_system
+                if not syslibs.ALLOWED_SYSTEM_LIBS.match(name)} == set()
 
 
 def test_frozen_command_line_runs_from_any_folder(bundle: Path, tmp_path: Path) -> None:
@@ -82,6 +94,12 @@ def test_frozen_window_shows_and_reports_its_start_time(bundle: Path, tmp_path: 
     shown = [line.split() for line in result.stdout.splitlines()
              if line.startswith("LSTM_STUDIO_SHOWN")]
     assert len(shown) == 1 and float(shown[0][1]) > 0
+
+
+def test_build_made_the_windows_and_macos_icons_where_installers_look(bundle: Path) -> None:
+    build = load_packaging_module("build")
+    assert (build.ICON_DIR / "lstm-studio.ico").read_bytes()[:4] == b"\x00\x00\x01\x00"
+    assert (build.ICON_DIR / "lstm-studio.icns").read_bytes()[:4] == b"icns"
 
 
 def test_bundle_holds_every_resource_and_nothing_pruned(bundle: Path) -> None:
@@ -148,3 +166,22 @@ def test_deb_installs_to_opt_with_a_command_and_menu_entry(manifest: dict) -> No
     version = subprocess.run(["dpkg-deb", "--field", str(debs[0]), "Version"],
                              capture_output=True, text=True, check=True).stdout.strip()
     assert version == __version__
+
+
+def test_frozen_cleaning_in_worker_processes_matches_in_process(bundle: Path,
+                                                                tmp_path: Path) -> None:
+    """Spawned workers are this executable started again: freeze_support must divert them."""
+    rows = (REPO / "resources" / "samples" / "reviews.csv").read_text(encoding="utf-8")
+    header, *lines = rows.splitlines()
+    big = tmp_path / "big.csv"
+    big.write_text("\n".join([header, *lines * 3]) + "\n", encoding="utf-8")  # > 2 chunks
+    reports = {}
+    for workers in ("1", "2"):
+        out = tmp_path / f"clean-{workers}.csv"
+        result = run_frozen(bundle, tmp_path, "clean", str(big), "--out", str(out),
+                            "--workers", workers, "--json", timeout=300)
+        assert result.returncode == 0, result.stderr[-4000:]
+        reports[workers] = (json.loads(result.stdout), out.read_bytes())
+    assert reports["2"][0]["workers"] == 2
+    assert reports["2"][0]["kept"] == reports["1"][0]["kept"] > 0
+    assert reports["2"][1] == reports["1"][1]

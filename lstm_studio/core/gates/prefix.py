@@ -17,7 +17,7 @@ import torch
 from lstm_studio.core.errors import UserError
 from lstm_studio.core.gates.readout import logits as readout_logits
 from lstm_studio.core.gates.recurrence import unroll
-from lstm_studio.core.gates.source import Inputs, Source, device_of, prepare_inputs, resolve
+from lstm_studio.core.gates.source import Source, device_of, prepare_inputs, resolve
 from lstm_studio.core.progress import Progress, report
 
 CHUNK = 64  # prefixes per forward pass: bounds memory for a 300-token sentence
@@ -37,7 +37,7 @@ class PrefixPrediction:
         return asdict(self)
 
 
-def _logits_for(source: Source, inputs: Inputs, ids: torch.Tensor | None, x: torch.Tensor,
+def _logits_for(source: Source, ids: torch.Tensor | None, x: torch.Tensor,
                 lengths: torch.Tensor) -> torch.Tensor:
     """Logits for a batch of sequences, through the model's own forward when it has one."""
     if source.model is not None and ids is not None:
@@ -78,7 +78,7 @@ def prefix_predictions(bundle_or_model: Any, text_or_ids: Any, *, k: int = 5,
         if source.task == "lm":
             lengths = torch.tensor([steps])
             probs = torch.softmax(_logits_for(
-                source, inputs, ids[None] if ids is not None else None, inputs.x[None],
+                source, ids[None] if ids is not None else None, inputs.x[None],
                 lengths)[0], dim=-1)
             for special in ("pad_id", "bos_id"):  # never suggested, as in next_word_distribution
                 index = getattr(source.vocab, special, None)
@@ -93,8 +93,8 @@ def prefix_predictions(bundle_or_model: Any, text_or_ids: Any, *, k: int = 5,
                 chunk_ids = ids[:width].repeat(len(ends), 1) if ids is not None else None
                 if chunk_ids is not None:
                     chunk_ids[torch.arange(width)[None, :] >= ends[:, None]] = 0
-                x = inputs.x[:width].repeat(len(ends), 1, 1)
-                rows.append(torch.softmax(_logits_for(source, inputs, chunk_ids, x, ends), dim=-1))
+                x = inputs.x[:width].expand(len(ends), -1, -1)  # a view, no copy
+                rows.append(torch.softmax(_logits_for(source, chunk_ids, x, ends), dim=-1))
             probs = torch.cat(rows)
     report(progress, steps, steps, "predictions per prefix")
     names = _names(source, probs.shape[-1])

@@ -53,6 +53,7 @@ class GroupedBarChart(pg.PlotWidget):
         super().__init__(parent=parent)
         self._bars: list[pg.BarGraphItem] = []
         self._names: list[str] = []
+        self._value_labels: list[pg.TextItem] = []
         self._legend: pg.LegendItem | None = None
         self._title, self._left = title, left
         self._foreground = style_plot(self, title, left, "")
@@ -64,6 +65,9 @@ class GroupedBarChart(pg.PlotWidget):
         for bar in self._bars:
             item.removeItem(bar)
         self._bars.clear()
+        for label in self._value_labels:
+            item.removeItem(label)
+        self._value_labels.clear()
         if self._legend is not None:
             self._legend.clear()
         elif len(series) > 1:
@@ -81,6 +85,12 @@ class GroupedBarChart(pg.PlotWidget):
             self._bars.append(bar)
             if self._legend is not None:
                 self._legend.addItem(bar, name)
+        if len(names) == 1:  # one series: write each count above its bar (small bars show too)
+            for position, value in zip(x, series[names[0]], strict=True):
+                label = pg.TextItem(f"{value:,.0f}", color=self._foreground, anchor=(0.5, 1))
+                label.setPos(float(position), float(value))
+                item.addItem(label)
+                self._value_labels.append(label)
         item.getAxis("bottom").setTicks([[(float(i), str(c)) for i, c in enumerate(categories)]])
         top = max((max(values, default=0) for values in series.values()), default=0)
         item.setXRange(-0.6, max(0.6, len(categories) - 0.4), padding=0)
@@ -115,6 +125,7 @@ class HistogramChart(pg.PlotWidget):
         if not len(counts):
             self._curve.setData([0, 1], [0])
             self.counts = []
+            self.getPlotItem().setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
             return
         self._curve.setData(np.asarray(edges, dtype=float), np.asarray(counts, dtype=float))
         self.counts = [int(c) for c in counts]
@@ -130,8 +141,8 @@ class HistogramChart(pg.PlotWidget):
             return
         if line is None:
             line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(color, width=2),
-                                   label="", labelOpts={"position": 0.9, "color": color,
-                                                        "anchors": [(0, 0), (0, 0)]})
+                                   label="", labelOpts={"position": 0.92, "color": color,
+                                                        "anchors": [(1, 0), (1, 0)]})
             self.getPlotItem().addItem(line)
             self._markers[name] = line
         line.setValue(value)

@@ -17,13 +17,18 @@ class TaskBar(QWidget):
         self.label = QLabel()
         self.bar = QProgressBar()
         self.bar.setTextVisible(True)
-        self.bar.setMinimumWidth(220)
+        self.bar.setMinimumWidth(140)
         self.cancel_button = QPushButton("Cancel")
         layout.addWidget(self.label, 1)
         layout.addWidget(self.bar, 2)
         layout.addWidget(self.cancel_button)
         self._task: BackgroundTask | None = None
         self.cancel_button.clicked.connect(self._on_cancel)
+        # Keep the space while hidden: showing/hiding must not relayout (and repaint) the
+        # whole tab, whose charts are expensive to paint, at the start and end of every task.
+        policy = self.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.setSizePolicy(policy)
         self.hide()
 
     def follow(self, task: BackgroundTask, what: str) -> None:

@@ -1,0 +1,140 @@
+"""`lstm-studio clean PATH... --out FILE.csv`: run the cleaning pipeline, save the result.
+
+The cleaned dataset is written atomically as CSV (text, label, split), which `lstm-studio data`
+and `train` read back. The report (documents changed per step, languages detected, documents
+dropped and why) goes to stdout, as a table or as JSON with --json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from pathlib import Path
+
+from lstm_studio.commands.common import StderrBar, print_json
+from lstm_studio.commands.data import add_source_arguments, data_config_from_args, format_table
+from lstm_studio.core.atomic import atomic_write
+from lstm_studio.core.cleaning import CleaningReport, clean_dataset, validate_config
+from lstm_studio.core.cleaning_steps import STEP_TITLES
+from lstm_studio.core.config import CLEANING_STEPS, CleaningConfig
+from lstm_studio.core.dataset import Dataset
+from lstm_studio.core.errors import ConfigError
+from lstm_studio.core.readers import load_sources
+
+
+def _flag(step: str) -> str:
+    return "--no-" + step.replace("_", "-")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "clean",
+        help="clean a dataset (the lecture's steps + language detection) and save it as CSV",
+        description="Apply the cleaning steps in order (NFC, URLs/HTML, punctuation/digits, "
+                    "emoji, whitespace, lowercase), keep documents in the chosen languages and "
+                    "write the kept documents to a CSV file with columns text, label, split.",
+    )
+    add_source_arguments(parser)
+    parser.add_argument("--out", required=True, metavar="FILE.csv",
+                        help="where to write the cleaned dataset")
+    parser.add_argument("--lang", action="append", default=[], metavar="CODE",
+                        help="language to keep, ISO 639-1 (repeatable or comma list; default vi)")
+    parser.add_argument("--threshold", type=float, default=CleaningConfig().threshold,
+                        help="minimum langid probability to keep a document (default 0.9)")
+    parser.add_argument("--candidates", metavar="CODES",
+                        help="only consider these languages in detection (comma list)")
+    parser.add_argument("--no-language", action="store_true",
+                        help="skip language detection")
+    parser.add_argument("--keep-empty", action="store_true",
+                        help="keep documents that cleaning leaves empty")
+    parser.add_argument("--steps", metavar="STEP,...",
+                        help="enable exactly these steps (" + ", ".join(CLEANING_STEPS) + ")")
+    for step in CLEANING_STEPS:
+        parser.add_argument(_flag(step), dest=f"skip_{step}", action="store_true",
+                            help=f"skip: {STEP_TITLES[step]}")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker processes (default: all cores)")
+    parser.add_argument("--show-dropped", type=int, default=10, metavar="N",
+                        help="list the first N dropped documents (default 10)")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.set_defaults(func=run)
+
+
+def _codes(values: list[str]) -> list[str]:
+    return [code.strip() for value in values for code in value.split(",") if code.strip()]
+
+
+def cleaning_config_from_args(args: argparse.Namespace) -> CleaningConfig:
+    config = CleaningConfig()
+    if args.steps is not None:
+        chosen = _codes([args.steps])
+        unknown = sorted(set(chosen) - set(CLEANING_STEPS))
+        if unknown:
+            raise ConfigError(f"Unknown cleaning step {', '.join(unknown)}; choose from "
+                              f"{', '.join(CLEANING_STEPS)}.")
+        config.steps = {step: step in chosen for step in CLEANING_STEPS}
+    for step in CLEANING_STEPS:
+        if getattr(args, f"skip_{step}"):
+            config.steps[step] = False
+    if args.lang:
+        config.languages = _codes(args.lang)
+    if args.candidates:
+        config.candidate_languages = _codes([args.candidates])
+    config.threshold = args.threshold
+    config.detect_language = not args.no_language
+    config.drop_empty = not args.keep_empty
+    if args.workers is not None and args.workers < 1:
+        raise ConfigError("--workers must be at least 1.")
+    return config
+
+
+def write_csv(dataset: Dataset, path: str | Path) -> None:
+    """Atomically write text, label, split; an interrupted write leaves no partial file."""
+    with atomic_write(path, newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label", "split"])
+        for doc in dataset.documents:
+            writer.writerow([doc.text, doc.label or "", doc.split])
+
+
+def format_report(report: CleaningReport, out: str, show_dropped: int) -> str:
+    counts = report.dropped_counts()
+    lines = [f"Kept {report.kept:,} of {report.total:,} documents "
+             f"(dropped {counts['language']:,} for language, {counts['empty']:,} empty) "
+             f"in {report.seconds:.1f} s with {report.workers} worker(s).",
+             f"Wrote {out}", "", "Documents changed by each step:"]
+    rows = [["step", "changed"]] + [[f"{CLEANING_STEPS.index(step)}. {STEP_TITLES[step]}",
+                                     f"{changed:,}"]
+                                    for step, changed in report.steps_changed.items()]
+    lines.append(format_table(rows))
+    if report.languages:
+        lines += ["", "Detected languages: " + ", ".join(
+            f"{code} {count:,}" for code, count in report.languages.items())]
+    if report.dropped and show_dropped > 0:
+        lines += ["", f"Dropped documents (first {min(show_dropped, len(report.dropped))}):"]
+        for item in report.dropped[:show_dropped]:
+            preview = " ".join(item.document.text.split())[:70]
+            detail = f" {item.detail}" if item.detail else ""
+            lines.append(f"  {item.reason}{detail}  {item.document.source}  {preview}")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = cleaning_config_from_args(args)
+    validate_config(config)  # before spending time on reading
+    dataset = load_sources(args.paths, data_config_from_args(args),
+                           progress=StderrBar("Reading").progress())
+    result = clean_dataset(dataset, config, progress=StderrBar("Cleaning").progress(),
+                           workers=args.workers)
+    write_csv(result.dataset, args.out)
+    if args.json:
+        data = result.report.to_dict(include_dropped=False)
+        data["out"] = str(args.out)
+        data["dropped_documents"] = [
+            {key: value for key, value in item.to_dict().items() if key != "text"}
+            for item in result.report.dropped
+        ]
+        print_json(data)
+    else:
+        print(format_report(result.report, str(args.out), args.show_dropped))
+    return 0
