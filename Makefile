@@ -28,7 +28,6 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 package: $(STAMP)
-	$(PY) -m pip install --quiet ".[packaging]"
 	$(PY) packaging/build.py
 
 clean:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -28,6 +29,13 @@ from lstm_studio.core.language import load_model  # noqa: E402
 
 SHARED = Path(os.environ.get("LSTM_STUDIO_SHARED", REPO.parent / "shared"))
 ZIPS = [SHARED / "data" / "ntc-scv" / name for name in ("data_train.zip", "data_test.zip")]
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the worker processes)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main() -> int:
@@ -51,21 +59,30 @@ def main() -> int:
     print(f"langid model load: {time.perf_counter() - started:.2f} s (once per process)")
     config = CleaningConfig()
     timings: dict[int, float] = {}
+    cpu: dict[int, float] = {}
     outputs = {}
     for _ in range(max(1, args.repeat)):
         for workers in (1, args.workers):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), cpu_seconds()
             result = clean_dataset(dataset, config, workers=workers)
             seconds = time.perf_counter() - started
+            used = cpu_seconds() - cpu_started
             timings[workers] = min(seconds, timings.get(workers, seconds))
+            cpu[workers] = min(used, cpu.get(workers, used))
             outputs[workers] = result.dataset.documents
             print(f"workers={workers:<3} {seconds:6.2f} s  {len(dataset) / seconds:8,.0f} docs/s  "
-                  f"kept {result.report.kept:,}, dropped {result.report.dropped_counts()}")
+                  f"CPU {used:6.2f} s  kept {result.report.kept:,}, "
+                  f"dropped {result.report.dropped_counts()}")
     same = outputs[1] == outputs[args.workers]
     print(f"best: 1 worker {timings[1]:.2f} s, {args.workers} workers "
           f"{timings[args.workers]:.2f} s ({len(dataset) / timings[args.workers]:,.0f} docs/s)")
     print(f"speed-up with {args.workers} workers: {timings[1] / timings[args.workers]:.2f}x "
           f"(identical output: {same}); cores: {os.cpu_count()}")
+    # On a machine busy with other work the wall-clock ratio says little; the CPU time the
+    # workers needed in all says what the speed-up would be on idle cores.
+    print(f"CPU time, all processes: 1 worker {cpu[1]:.2f} s, {args.workers} workers "
+          f"{cpu[args.workers]:.2f} s; speed-up on {args.workers} idle cores would be about "
+          f"{args.workers * cpu[1] / cpu[args.workers]:.2f}x")
     if args.langid_docs:
         compare_langid([doc.text for doc in outputs[1][: args.langid_docs]])
     return 0

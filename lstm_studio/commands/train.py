@@ -188,9 +188,9 @@ def format_metrics(name: str, metrics: dict | None) -> str:
         return f"{name:<6} -"
     if "accuracy" in metrics:
         return (f"{name:<6} accuracy {metrics['accuracy']:.4f}  macro-F1 {metrics['macro_f1']:.4f}"
-                f"  loss {metrics['loss']:.4f}  ({metrics['documents']} documents)")
+                f"  loss {metrics['loss']:.4f}  ({metrics.get('documents', '?')} documents)")
     return (f"{name:<6} loss {metrics['loss']:.4f}  perplexity {metrics['perplexity']:.2f}"
-            f"  ({metrics['tokens']} tokens)")
+            f"  ({metrics.get('tokens', '?')} tokens)")
 
 
 def run(args: argparse.Namespace) -> int:

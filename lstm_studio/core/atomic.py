@@ -17,6 +17,8 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w",
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    # mkstemp creates the file private (0600); give it the mode a plain open() would.
+    os.chmod(tmp_name, _existing_mode(target) or 0o666 & ~_current_umask())
     binary = "b" in mode
     try:
         with os.fdopen(fd, mode, encoding=None if binary else encoding,
@@ -29,6 +31,19 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w",
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
         raise
+
+
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _existing_mode(target: Path) -> int | None:
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        return None
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:

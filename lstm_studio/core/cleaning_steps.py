@@ -5,8 +5,9 @@ tokenised *after* scraping, so markup and links reach us with spaces inside them
 (`< a class = ' hashtag-link ' href = '...' > # bít tết </a>`, `http : / / www.foody.vn /`).
 Every pattern below therefore allows whitespace between the pieces of a tag or a URL.
 
-Character classes are decided from Unicode categories (cached per code point) rather than from
-hand-written ranges, so new emoji and scripts are handled without updating a table.
+Which characters count as punctuation, digits or pictographs is decided from their Unicode
+categories (compiled once per process into regex classes), not from hand-written ranges, so
+new emoji and scripts are handled without updating a table.
 """
 
 from __future__ import annotations

@@ -167,9 +167,18 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
         trainer = Trainer(model, train_config, train_set, valid_set, labels, emit, progress,
                           run_id or "", device)
         fit = trainer.fit()
-        valid = _final_metrics(model, valid_set, labels, valid_docs, train_config, device)
-        test = (_final_metrics(model, test_set, labels, test_docs, train_config, device)
-                if test_set is not None else None)
+        if fit.status == "stopped":
+            # The user asked to stop: return at once with the best weights. The kept epoch's
+            # validation figures are already in the history; a full evaluation (confusion
+            # matrix, test split) is left to an explicit request.
+            valid, test = _metrics_from_history(fit.history, fit.best_epoch), None
+            if valid is None:  # stopped inside the first epoch: nothing validated yet
+                valid = _final_metrics(model, valid_set, labels, valid_docs, train_config,
+                                       device)
+        else:
+            valid = _final_metrics(model, valid_set, labels, valid_docs, train_config, device)
+            test = (_final_metrics(model, test_set, labels, test_docs, train_config, device)
+                    if test_set is not None else None)
     except Cancelled:
         if recorder is not None:  # raised from a listener (e.g. the app closing mid-run)
             recorder.finish("stopped", "Stopped before the run completed.",
@@ -206,6 +215,18 @@ def _final_metrics(model, data: EncodedSet, labels: list[str], docs: list[Docume
                    config: TrainConfig, device) -> dict:
     return evaluate_encoded(model, data, labels, docs if data.task == "classify" else None,
                             batch_size=max(64, config.batch_size * 2), device=device)
+
+
+def _metrics_from_history(history: list[dict], epoch: int | None) -> dict | None:
+    """The validation headline of one finished epoch, shaped like evaluation's output."""
+    entry = next((item for item in history if item["epoch"] == epoch), None)
+    if entry is None:
+        return None
+    metrics = {"loss": entry["valid_loss"], "epoch": epoch}
+    for key in ("accuracy", "macro_f1", "perplexity"):
+        if entry.get(f"valid_{key}") is not None:
+            metrics[key] = entry[f"valid_{key}"]
+    return metrics
 
 
 def _summary(metrics: dict | None) -> dict | None:

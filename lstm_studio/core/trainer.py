@@ -164,7 +164,7 @@ class Trainer:
             return {}
         return evaluate_encoded(self.model, self.valid_set, self.labels,
                                 batch_size=max(64, self.config.batch_size * 2),
-                                device=self.device)
+                                device=self.device, progress=self.progress)
 
     def _score(self, metrics: dict, train_loss: float) -> tuple:
         """Higher is better: accuracy then -loss for classifiers, -loss otherwise."""
@@ -176,9 +176,17 @@ class Trainer:
 
     # -- the loop -------------------------------------------------------------------------
     def fit(self) -> FitResult:
+        threads_before = torch.get_num_threads()
+        if self.config.threads:
+            torch.set_num_threads(int(self.config.threads))
+        try:
+            return self._fit()
+        finally:
+            # A 1-thread run must not leave later "automatic" runs in this process at 1.
+            torch.set_num_threads(threads_before)
+
+    def _fit(self) -> FitResult:
         cfg = self.config
-        if cfg.threads:
-            torch.set_num_threads(int(cfg.threads))
         torch.manual_seed(cfg.seed)
         model = self.model.to(self.device)
         model.train()

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QTableWidget,
@@ -107,6 +108,7 @@ class EvaluateView(QWidget):
         self.summary = QLabel("Train or load a model, then evaluate it here.")
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
 
         self.confusion = QTableWidget()
         self.confusion.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -140,10 +142,12 @@ class EvaluateView(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(tables)
         splitter.addWidget(wrong_box)
+        self.classification_panes = splitter  # hidden for language models
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.summary)
         layout.addWidget(splitter, 1)
+        layout.addStretch(0)  # takes the space while the classification panes are hidden
         self.state.model_changed.connect(self._on_model_changed)
         self._on_model_changed()
 
@@ -151,6 +155,10 @@ class EvaluateView(QWidget):
     def show_metrics(self, metrics: dict[str, Any] | None, split: str = "test") -> None:
         self.metrics = metrics
         self.metrics_split = split
+        if self.split.findText(split) >= 0:
+            self.split.setCurrentText(split)
+        lm = bool(metrics) and "perplexity" in metrics and "accuracy" not in metrics
+        self.classification_panes.setVisible(not lm)
         if not metrics:
             self.summary.setText("No metrics: the dataset has no validation or test split.")
             self._fill_classification({})

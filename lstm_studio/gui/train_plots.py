@@ -31,10 +31,10 @@ EPOCH_COLUMNS = ("epoch", "train_loss", "train_accuracy", "valid_loss", "valid_a
                  "valid_macro_f1", "valid_perplexity", "seconds", "improved")
 CSV_COLUMNS = ("record", *dict.fromkeys(STEP_COLUMNS + EPOCH_COLUMNS))
 EMA_BETA = 0.98
-# One plot per tick: each of the three per-step plots refreshes ~3 times a second while
-# training. Faster refreshes cost the training thread measurable throughput on a busy
-# 2-core machine (painting competes for the CPU and the GIL).
-TICK_MS = 100
+# One plot per tick: each of the three per-step plots refreshes about twice a second while
+# training. Every refresh holds the GIL for a few ms, time the training thread waits for, so
+# faster refreshes cost measurable throughput (bench/bench_gui_train.py).
+TICK_MS = 150
 STEP_PLOTS = ("loss", "grad_norm", "lr")
 EPOCH_PLOTS = ("epoch_loss", "metric")
 PLOT_TITLES = {

@@ -52,6 +52,7 @@ BATCH_INTERVAL_S = 0.1  # at most ~10 event batches per second reach the GUI
 # whenever the worker ran pure-Python code (vocabulary, encoding).
 TRAINING_SWITCH_INTERVAL_S = 0.001
 STATUS_INTERVAL_S = 1.0
+PAUSED_SUFFIX = " · paused"
 
 
 class EventBatcher:
@@ -359,12 +360,14 @@ class TrainTab(QWidget):
             self.task.resume()
             self._resumed_at = time.monotonic()
             self.pause_button.setText("Pause")
+            self.progress_bar.setFormat(self.progress_bar.format().removesuffix(PAUSED_SUFFIX))
             self.state.status_message.emit("Training resumed")
         else:
             self.task.pause()
             self._active_seconds += time.monotonic() - self._resumed_at
             self.pause_button.setText("Resume")
-            self.progress_bar.setFormat(self.progress_bar.format() + " · paused")
+            text = self.progress_bar.format().removesuffix(PAUSED_SUFFIX)
+            self.progress_bar.setFormat(text + PAUSED_SUFFIX)
             self.state.status_message.emit("Training paused")
 
     def is_paused(self) -> bool:
@@ -505,16 +508,15 @@ class TrainTab(QWidget):
 
     def shutdown(self) -> None:
         """Cancel any running work and wait for it (≤ 2 s for training between two steps)."""
-        self.form.preloader.wait()
+        if self.task is not None:
+            self._closing.set()
+            self.task.cancel()  # also a run whose thread has not been launched yet
+            stop_task(self.task, "Training")
+            self._running = False
+            self._restore_interpreter()
         self.use_view.shutdown()
         self.evaluate_view.shutdown()
-        if self.task is None:
-            return
-        self._closing.set()
-        self.task.cancel()  # also a run whose thread has not been launched yet
-        stop_task(self.task, "Training")
-        self._running = False
-        self._restore_interpreter()
+        self.form.preloader.wait()  # a module import must not be cut off at exit
 
     def project_state(self) -> dict[str, Any]:
         return {"model_config": config_to_dict(self.form.model_config()),
@@ -532,7 +534,7 @@ class TrainTab(QWidget):
         tiny_model = replace(saved_model, embedding_dim=16, hidden_size=16, num_layers=1,
                              bidirectional=False, tie_weights=False)
         tiny_train = replace(saved_train, epochs=1, batch_size=16, device="cpu",
-                             early_stopping=None)
+                             early_stopping=None, threads=1)  # tiny: threads only add waits
         self.form.set_configs(tiny_model, tiny_train)
         try:
             if not self.start_button.isEnabled():

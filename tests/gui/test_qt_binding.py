@@ -13,12 +13,19 @@ import sys
 
 PROBE = """
 import sys
-from PySide6.QtCore import QObject
-obj = QObject()
-before = sys.getrefcount(None)
-for _ in range(2000):
+from PySide6.QtCore import QObject, Signal
+
+class Emitter(QObject):
+    flag = Signal(bool)
+
+obj = Emitter()
+obj.flag.connect(lambda value: None)
+before = [sys.getrefcount(x) for x in (None, True, False)]
+for index in range(2000):
     obj.setObjectName("probe")
-print(sys.getrefcount(None) - before)
+    obj.flag.emit(index % 2 == 0)
+after = [sys.getrefcount(x) for x in (None, True, False)]
+print(max(abs(a - b) for a, b in zip(after, before)))
 """
 
 

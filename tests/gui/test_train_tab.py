@@ -124,6 +124,7 @@ def test_click_start_trains_and_shows_everything(qtbot: Any) -> None:
     tab.pages.setCurrentWidget(tab.evaluate_view)
     shot(tab, "train-tab-evaluate.png")
     tab.pages.setCurrentIndex(0)
+    qtbot.wait(300)  # axes re-lay out once for wider tick labels
     shot(tab, "train-tab-after-training.png")
 
 
@@ -133,12 +134,14 @@ def test_pause_and_resume(qtbot: Any) -> None:
     qtbot.waitUntil(lambda: tab.plots.step_count() > 5, timeout=60_000)
     click(qtbot, tab.pause_button)
     assert tab.pause_button.text() == "Resume" and tab.is_paused()
+    assert tab.progress_bar.format().endswith("· paused")
     qtbot.wait(400)  # let the step in flight and the last batch arrive
     paused_at = tab.plots.step_count()
     qtbot.wait(600)
     assert tab.plots.step_count() == paused_at
     click(qtbot, tab.pause_button)
-    assert tab.pause_button.text() == "Pause"
+    assert tab.pause_button.text() == "Pause" and not tab.is_paused()
+    assert not tab.progress_bar.format().endswith("· paused")
     qtbot.waitUntil(lambda: tab.plots.step_count() > paused_at + 5, timeout=30_000)
     with qtbot.waitSignal(tab.training_finished, timeout=60_000) as blocker:
         click(qtbot, tab.stop_button)
@@ -163,6 +166,7 @@ def test_closing_during_training_asks_then_stops_cleanly(qtbot: Any,
     from lstm_studio.core.runs import RunStore
 
     tab = make_tab(qtbot, epochs=500)
+    tab.form.preloader.wait(60)  # its imports are not part of stopping the run
     click(qtbot, tab.start_button)
     qtbot.waitUntil(lambda: tab.plots.epoch_count() >= 1, timeout=60_000)
     dialog_responder.answers["question"] = False
@@ -323,6 +327,7 @@ def test_closing_the_main_window_during_training(qtbot: Any, window: Any,
 
     tab = window.tab("Train")
     assert isinstance(tab, TrainTab)
+    tab.form.preloader.wait(60)
     window.state.set_dataset(tiny_dataset())
     tab.form.set_configs(ModelConfig(embedding_dim=8, hidden_size=8),
                          TrainConfig(epochs=500, batch_size=8, threads=1))
