@@ -121,3 +121,20 @@ def test_a_listener_that_cancels_leaves_a_stopped_record_not_a_running_one() -> 
         train_model(sentiment_dataset(20, 6, 0), VocabConfig(), small_model_config(),
                     quick_train_config(epochs=1), on_event=on_event)
     assert RunStore().get(started[0]).status == "stopped"
+
+
+def test_stopping_after_an_epoch_returns_that_epochs_figures_without_reevaluating() -> None:
+    progress = Progress()
+
+    def on_event(event: object) -> None:
+        if isinstance(event, StepEvent) and event.epoch == 2 and event.step == 1:
+            progress.cancel()
+
+    result = train_model(sentiment_dataset(80, 10, 0), VocabConfig(), small_model_config(),
+                         quick_train_config(epochs=20, batch_size=4), progress=progress,
+                         on_event=on_event)
+    assert result.status == "stopped" and len(result.history) == 1
+    # The figures come from the epoch-1 validation (a fresh evaluation carries no "epoch").
+    assert result.valid["epoch"] == 1
+    assert result.valid["accuracy"] == result.history[0]["valid_accuracy"]
+    assert result.test is None
