@@ -8,7 +8,7 @@ forward passes reuse the bucketed batches of training (sorted by length, no shuf
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import torch
@@ -57,54 +57,52 @@ def classification_metrics(y_true: Sequence[int], y_pred: Sequence[int],
     }
 
 
-@torch.no_grad()
+def _forward_batches(model: torch.nn.Module, data: EncodedSet, batch_size: int,
+                     device: torch.device | str, progress: Progress | None
+                     ) -> Iterator[tuple[list[int], Any, torch.Tensor]]:
+    """(indices, batch, float logits) over the set in bucketed order, in eval mode, no grad;
+    the model's training flag is put back afterwards."""
+    was_training = model.training
+    model.eval()
+    batches = bucket_batches(data.input_lengths(), batch_size, shuffle=False)
+    try:
+        with torch.no_grad():
+            for done, indices in enumerate(batches):
+                report(progress, done, len(batches), "Evaluating")
+                batch = collate(data, indices, device)
+                yield indices, batch, model(batch.ids, batch.lengths).float()
+    finally:
+        model.train(was_training)
+
+
 def predict_encoded(model: torch.nn.Module, data: EncodedSet, batch_size: int = 256,
                     device: torch.device | str = "cpu", progress: Progress | None = None
                     ) -> tuple[torch.Tensor, float]:
     """Class probabilities [N, C] in the set's order, and the mean cross-entropy loss."""
-    was_training = model.training
-    model.eval()
     probs: torch.Tensor | None = None
     loss_sum = 0.0
-    batches = bucket_batches(data.input_lengths(), batch_size, shuffle=False)
-    try:
-        for done, indices in enumerate(batches):
-            report(progress, done, len(batches), "Evaluating")
-            batch = collate(data, indices, device)
-            logits = model(batch.ids, batch.lengths).float()
-            loss_sum += float(F.cross_entropy(logits, batch.targets, reduction="sum"))
-            batch_probs = torch.softmax(logits, dim=-1).cpu()
-            if probs is None:
-                probs = torch.zeros(len(data), batch_probs.shape[1])
-            probs[torch.tensor(indices)] = batch_probs
-    finally:
-        model.train(was_training)
+    for indices, batch, logits in _forward_batches(model, data, batch_size, device, progress):
+        loss_sum += float(F.cross_entropy(logits, batch.targets, reduction="sum"))
+        batch_probs = torch.softmax(logits, dim=-1).cpu()
+        if probs is None:
+            probs = torch.zeros(len(data), batch_probs.shape[1])
+        probs[torch.tensor(indices)] = batch_probs
     if probs is None:
         probs = torch.zeros(0, 0)
     return probs, loss_sum / max(1, len(data))
 
 
-@torch.no_grad()
 def lm_loss(model: torch.nn.Module, data: EncodedSet, batch_size: int = 128,
             device: torch.device | str = "cpu", progress: Progress | None = None
             ) -> dict[str, float]:
     """Mean next-word cross-entropy over every real position, and its perplexity."""
-    was_training = model.training
-    model.eval()
     total = 0.0
     tokens = 0
-    batches = bucket_batches(data.input_lengths(), batch_size, shuffle=False)
-    try:
-        for done, indices in enumerate(batches):
-            report(progress, done, len(batches), "Evaluating")
-            batch = collate(data, indices, device)
-            logits = model(batch.ids, batch.lengths).float()
-            total += float(F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                                           batch.targets.reshape(-1), reduction="sum",
-                                           ignore_index=IGNORE_INDEX))
-            tokens += batch.tokens
-    finally:
-        model.train(was_training)
+    for _, batch, logits in _forward_batches(model, data, batch_size, device, progress):
+        total += float(F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                                       batch.targets.reshape(-1), reduction="sum",
+                                       ignore_index=IGNORE_INDEX))
+        tokens += batch.tokens
     loss = total / tokens if tokens else float("nan")
     return {"loss": loss, "perplexity": math.exp(min(loss, 700.0)), "tokens": tokens}
 
