@@ -2,8 +2,9 @@
 misclassified documents; for a language model its perplexity beside an n-gram baseline's.
 
 Metrics come from the core (`evaluation.evaluate` or a TrainResult); this view only shows
-them. Evaluating on demand and fitting the n-gram run in a BackgroundTask. Selecting a
-misclassified document asks the Inspect tab to open it (`AppState.inspect_requested`).
+them. Evaluating on demand and fitting the n-gram run in a BackgroundTask. Activating a
+misclassified document (double-click or Enter) asks the Inspect tab to open it
+(`AppState.inspect_requested`).
 """
 
 from __future__ import annotations
@@ -121,8 +122,11 @@ class EvaluateView(QWidget):
         self.misclassified.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.misclassified.horizontalHeader().setSectionResizeMode(
             0, QHeaderView.ResizeMode.Stretch)
-        self.misclassified.itemSelectionChanged.connect(self._on_misclassified_selected)
-        self.misclassified.setToolTip("Select a document to open it in the Inspect tab.")
+        # Activation (double-click or Enter), not selection: moving through the list with the
+        # arrow keys must not keep switching tabs.
+        self.misclassified.cellActivated.connect(self._on_misclassified_activated)
+        self.misclassified.setToolTip(
+            "Double-click a document (or press Enter) to open it in the Inspect tab.")
 
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Split"))
@@ -227,11 +231,8 @@ class EvaluateView(QWidget):
                  for c in range(self.confusion.columnCount())]
                 for r in range(self.confusion.rowCount())]
 
-    def _on_misclassified_selected(self) -> None:
-        rows = {index.row() for index in self.misclassified.selectedIndexes()}
-        if len(rows) != 1:
-            return
-        item = self.misclassified.item(rows.pop(), 0)
+    def _on_misclassified_activated(self, row: int, _column: int) -> None:
+        item = self.misclassified.item(row, 0)
         if item is not None:
             self.state.inspect_requested.emit(item.data(Qt.ItemDataRole.UserRole))
 

@@ -245,8 +245,16 @@ def test_misclassified_document_opens_in_inspect(qtbot: Any) -> None:
     view.show_metrics(metrics, "test")
     assert view.confusion_counts() == [[1, 0], [1, 0]]
     assert view.per_class.item(1, 3).text() == "1"
+    from PySide6.QtCore import Qt
+
+    requested: list[str] = []
+    tab.state.inspect_requested.connect(requested.append)
+    view.misclassified.selectRow(0)  # selecting alone (e.g. arrow keys) switches nothing
+    assert requested == []
+    table = view.misclassified
+    table.setCurrentCell(0, 0)
     with qtbot.waitSignal(tab.state.inspect_requested) as blocker:
-        view.misclassified.selectRow(0)
+        qtbot.keyClick(table, Qt.Key.Key_Return)  # what a double-click or Enter does
     assert blocker.args == ["quán ngon"]
 
 
