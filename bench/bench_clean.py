@@ -23,12 +23,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from ntc_scv import NTC_SCV_DIR, NTC_SCV_ZIPS, zips_present  # noqa: E402
+
 from lstm_studio.core.cleaning import clean_dataset, default_workers  # noqa: E402
 from lstm_studio.core.config import CleaningConfig  # noqa: E402
 from lstm_studio.core.language import load_model  # noqa: E402
-
-SHARED = Path(os.environ.get("LSTM_STUDIO_SHARED", REPO.parent / "shared"))
-ZIPS = [SHARED / "data" / "ntc-scv" / name for name in ("data_train.zip", "data_test.zip")]
 
 
 def cpu_seconds() -> float:
@@ -46,12 +45,12 @@ def main() -> int:
     parser.add_argument("--langid-docs", type=int, default=2000,
                         help="also time langid's own classify against ours on this many")
     args = parser.parse_args()
-    if not all(path.is_file() for path in ZIPS):
-        print(f"skipped: NTC-SCV zips not found under {SHARED / 'data' / 'ntc-scv'}")
+    if not zips_present():
+        print(f"skipped: NTC-SCV zips not found under {NTC_SCV_DIR}")
         return 0
     from lstm_studio.core.readers import load_sources
 
-    dataset = load_sources([str(path) for path in ZIPS])
+    dataset = load_sources([str(path) for path in NTC_SCV_ZIPS])
     if args.limit:
         dataset = dataset.with_documents(dataset.documents[: args.limit])
     started = time.perf_counter()

@@ -15,9 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from ntc_scv import NTC_SCV_DIR, NTC_SCV_ZIPS, zips_present
+
 TARGET_MS = 100.0
-DATA = Path(os.environ.get("LSTM_STUDIO_SHARED",
-                           Path(__file__).resolve().parents[2] / "shared")) / "data" / "ntc-scv"
 
 
 class Probe:
@@ -91,9 +91,9 @@ def settle(seconds: float) -> None:
 
 
 def main() -> int:
-    zips = [DATA / "data_train.zip", DATA / "data_test.zip"]
-    if not all(p.is_file() for p in zips):
-        print(f"skipped: NTC-SCV zips not found in {DATA}")
+    zips = NTC_SCV_ZIPS
+    if not zips_present():
+        print(f"skipped: NTC-SCV zips not found in {NTC_SCV_DIR}")
         return 0
     folder = tempfile.mkdtemp()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

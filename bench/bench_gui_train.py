@@ -29,10 +29,12 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
+
+from ntc_scv import NTC_SCV_DIR, NTC_SCV_ZIPS, zips_present  # noqa: E402
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("LSTM_STUDIO_HOME", str(REPO_ROOT / "bench" / "out" / "home"))
 
-DATA_DIR = REPO_ROOT.parent / "shared" / "data" / "ntc-scv"
 PROBE_MS = 10
 IDLE_PROBE_MS = 3000
 
@@ -167,9 +169,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--repeats", type=int, default=1,
                         help="pairs of runs, alternating which goes first")
     args = parser.parse_args(argv)
-    zips = [DATA_DIR / "data_train.zip", DATA_DIR / "data_test.zip"]
-    if not all(path.is_file() for path in zips):
-        print(f"skipped: NTC-SCV data not found in {DATA_DIR}")
+    zips = NTC_SCV_ZIPS
+    if not zips_present():
+        print(f"skipped: NTC-SCV data not found in {NTC_SCV_DIR}")
         return 0
 
     from lstm_studio.core.config import PRESETS, ModelConfig, TrainConfig

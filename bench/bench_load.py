@@ -14,15 +14,15 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from ntc_scv import NTC_SCV_ZIPS  # noqa: E402
+
 from lstm_studio.core.readers import load_sources  # noqa: E402
 
-DEFAULT_DIR = REPO_ROOT.parent / "shared" / "data" / "ntc-scv"
 TARGET_SECONDS = 3.0
 
 
 def main(argv: list[str]) -> int:
-    paths = [Path(arg) for arg in argv] or [DEFAULT_DIR / "data_train.zip",
-                                           DEFAULT_DIR / "data_test.zip"]
+    paths = [Path(arg) for arg in argv] or NTC_SCV_ZIPS
     missing = [str(path) for path in paths if not path.exists()]
     if missing:
         print(f"skipped: NTC-SCV data not found ({', '.join(missing)})")

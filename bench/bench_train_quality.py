@@ -15,7 +15,6 @@ budget (after validating that epoch) and keeps the best validated weights.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import time
@@ -24,6 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from ntc_scv import NTC_SCV_DIR, NTC_SCV_ZIPS, zips_present  # noqa: E402
+
 from lstm_studio.core.config import (  # noqa: E402
     CleaningConfig,
     ModelConfig,
@@ -31,8 +32,6 @@ from lstm_studio.core.config import (  # noqa: E402
     VocabConfig,
 )
 from lstm_studio.core.dataset import Dataset  # noqa: E402
-
-DATA = Path(os.environ.get("LSTM_STUDIO_SHARED", ROOT.parent / "shared")) / "data" / "ntc-scv"
 
 MODELS = {
     "bilstm": {"cell": "lstm", "bidirectional": True},
@@ -49,9 +48,9 @@ def load(subset: int | None, seed: int, clean: bool) -> tuple[Dataset, CleaningC
                                                                 float]:
     from lstm_studio.core.readers import load_sources
 
-    zips = [DATA / "data_train.zip", DATA / "data_test.zip"]
-    if not all(p.is_file() for p in zips):
-        print(f"NTC-SCV not found in {DATA}; skipping.")
+    zips = NTC_SCV_ZIPS
+    if not zips_present():
+        print(f"NTC-SCV not found in {NTC_SCV_DIR}; skipping.")
         raise SystemExit(0)
     start = time.perf_counter()
     dataset = load_sources([str(p) for p in zips])

@@ -14,7 +14,6 @@ the printed ratio is meaningful on a busy machine.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import time
@@ -25,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+from ntc_scv import NTC_SCV_DIR, NTC_SCV_ZIPS, zips_present  # noqa: E402
 
 from lstm_studio.core.batching import (  # noqa: E402
     EncodedSet,
@@ -42,16 +42,14 @@ from lstm_studio.core.evaluation import evaluate_encoded  # noqa: E402
 from lstm_studio.core.models import RecurrentModel, build_model  # noqa: E402
 from lstm_studio.core.trainer import Trainer  # noqa: E402
 
-DATA = Path(os.environ.get("LSTM_STUDIO_SHARED", ROOT.parent / "shared")) / "data" / "ntc-scv"
-
 
 def load(subset: int | None, valid_subset: int | None, seed: int):
     from lstm_studio.core.cleaning import clean_dataset
     from lstm_studio.core.readers import load_sources
 
-    zips = [DATA / "data_train.zip", DATA / "data_test.zip"]
-    if not all(p.is_file() for p in zips):
-        print(f"NTC-SCV not found in {DATA}; skipping.")
+    zips = NTC_SCV_ZIPS
+    if not zips_present():
+        print(f"NTC-SCV not found in {NTC_SCV_DIR}; skipping.")
         raise SystemExit(0)
     dataset = load_sources([str(p) for p in zips])
     rng = random.Random(seed)

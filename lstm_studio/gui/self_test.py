@@ -61,6 +61,12 @@ class SelfTest:
         self.out = out or sys.stdout
         self.exit_code = 1
 
+    def _required_tab(self, title: str):
+        tab = self.window.tab(title)
+        if tab is None:
+            raise StageFailed(f"there is no {title} tab")
+        return tab
+
     def _print(self, text: str) -> None:
         self.out.write(text + "\n")
         self.out.flush()
@@ -86,9 +92,7 @@ class SelfTest:
         return f"{len(dataset)} documents"
 
     def stage_clean(self) -> str:
-        clean_tab = self.window.tab("Clean")
-        if clean_tab is None:
-            raise StageFailed("there is no Clean tab")
+        clean_tab = self._required_tab("Clean")
         run_task(clean_tab.run_cleaning, "cleaning", owner=clean_tab)
         cleaned = self.window.state.cleaned
         if cleaned is None or len(cleaned.dataset) == 0:
@@ -97,9 +101,7 @@ class SelfTest:
         return f"{len(cleaned.dataset)} kept, {dropped} dropped"
 
     def stage_vocabulary(self) -> str:
-        vocab_tab = self.window.tab("Vocabulary")
-        if vocab_tab is None:
-            raise StageFailed("there is no Vocabulary tab")
+        vocab_tab = self._required_tab("Vocabulary")
         run_task(vocab_tab.build_vocabulary, "building the vocabulary", owner=vocab_tab)
         vocab = self.window.state.vocabulary
         if vocab is None or len(vocab) <= 2:

@@ -9,7 +9,6 @@ through the task's `Progress`; stop keeps the best weights (the core's rule).
 
 from __future__ import annotations
 
-import gc
 import logging
 import sys
 import tempfile
@@ -38,6 +37,7 @@ from lstm_studio.core.errors import Cancelled
 from lstm_studio.gui import dialogs
 from lstm_studio.gui.compare_view import CompareView
 from lstm_studio.gui.evaluate_view import EvaluateView, stop_task
+from lstm_studio.gui.memory import settle
 from lstm_studio.gui.train_form import TrainForm
 from lstm_studio.gui.train_plots import TrainPlots
 from lstm_studio.gui.use_view import UseView
@@ -331,9 +331,11 @@ class TrainTab(QWidget):
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(min(self._switch_interval, TRAINING_SWITCH_INTERVAL_S))
         # Everything alive now (the loaded dataset: millions of objects) is moved out of the
-        # cyclic collector's sight for the run; a full collection triggered in the worker
-        # otherwise held the GIL, and so froze the GUI, for ~400 ms on NTC-SCV.
-        gc.freeze()
+        # cyclic collector's sight, as the Data and Clean tabs do after installing results; a
+        # full collection triggered in the worker otherwise held the GIL, and so froze the GUI,
+        # for ~400 ms on NTC-SCV. It is not undone afterwards: unfreezing would also hand the
+        # other tabs' settled data back to the collector.
+        settle()
         self.progress_bar.setRange(0, 0)  # busy until the run reports its size
         self.progress_bar.setFormat("Preparing…")
         self._update_buttons()
@@ -436,7 +438,6 @@ class TrainTab(QWidget):
         if self._switch_interval is not None:
             sys.setswitchinterval(self._switch_interval)
             self._switch_interval = None
-            gc.unfreeze()
 
     def _finish(self, status: str) -> None:
         self._running = False
