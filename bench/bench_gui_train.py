@@ -74,7 +74,7 @@ def in_app(dataset: Any, model_config: Any, train_config: Any) -> dict[str, Any]
     from PySide6.QtWidgets import QApplication
 
     from lstm_studio.gui.state import AppState
-    from lstm_studio.gui.train_tab import TrainTab
+    from lstm_studio.gui.train.tab import TrainTab
 
     app = QApplication.instance() or QApplication([])
     state = AppState()

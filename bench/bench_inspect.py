@@ -33,9 +33,9 @@ def main() -> int:
 
     from lstm_studio.core.config import ModelConfig
     from lstm_studio.core.gates import trace
+    from lstm_studio.core.inspection import Inspection
     from lstm_studio.core.models import build_model
-    from lstm_studio.gui.inspect_tab import InspectTab
-    from lstm_studio.gui.inspect_trace import Inspection
+    from lstm_studio.gui.inspect.tab import InspectTab
     from lstm_studio.gui.state import AppState
 
     torch.set_num_threads(1)

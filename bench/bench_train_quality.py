@@ -95,8 +95,8 @@ def main() -> int:
     parser.add_argument("--no-clean", action="store_true")
     args = parser.parse_args()
 
+    from lstm_studio.core.events import EpochEvent, StepEvent
     from lstm_studio.core.pipeline import train_model
-    from lstm_studio.core.trainer import EpochEvent, StepEvent
 
     dataset, cleaning, prep_seconds = load(args.subset, args.seed, not args.no_clean)
     counts = {split: len(dataset.split(split)) for split in ("train", "valid", "test")}

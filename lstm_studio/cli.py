@@ -42,13 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"lstm_studio.commands.{name}")
-        except ModuleNotFoundError as error:
-            if error.name == f"lstm_studio.commands.{name}":
-                continue  # command not built yet
-            raise
-        module.register(subparsers)
+        importlib.import_module(f"lstm_studio.commands.{name}").register(subparsers)
     return parser
 
 

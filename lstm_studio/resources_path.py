@@ -28,3 +28,11 @@ def resources_dir() -> Path:
 def resource(*parts: str) -> Path:
     """Path of one shipped resource, e.g. resource("samples", "reviews.csv")."""
     return resources_dir().joinpath(*parts)
+
+
+SAMPLES: dict[str, str] = {"reviews": "reviews.csv", "lm": "lm-text.txt"}
+
+
+def sample_paths(kind: str = "reviews") -> list[str]:
+    """The built-in sample of that kind ("reviews" or "lm") as a list of paths to load."""
+    return [str(resource("samples", SAMPLES.get(kind, SAMPLES["lm"])))]

@@ -14,9 +14,9 @@ from pathlib import Path
 from lstm_studio.commands.common import StderrBar, print_json
 from lstm_studio.commands.data import add_source_arguments, data_config_from_args, format_table
 from lstm_studio.core.atomic import atomic_write
-from lstm_studio.core.cleaning import CleaningReport, clean_dataset, validate_config
+from lstm_studio.core.cleaning import CleaningReport, clean_dataset
 from lstm_studio.core.cleaning_steps import STEP_TITLES
-from lstm_studio.core.config import CLEANING_STEPS, CleaningConfig
+from lstm_studio.core.config import CLEANING_STEPS, CleaningConfig, validate_cleaning
 from lstm_studio.core.dataset import Dataset
 from lstm_studio.core.errors import ConfigError
 from lstm_studio.core.readers import load_sources
@@ -121,7 +121,7 @@ def format_report(report: CleaningReport, out: str, show_dropped: int) -> str:
 
 def run(args: argparse.Namespace) -> int:
     config = cleaning_config_from_args(args)
-    validate_config(config)  # before spending time on reading
+    validate_cleaning(config)  # before spending time on reading
     dataset = load_sources(args.paths, data_config_from_args(args),
                            progress=StderrBar("Reading").progress())
     result = clean_dataset(dataset, config, progress=StderrBar("Cleaning").progress(),

@@ -31,9 +31,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lstm_studio.core.cleaning_steps import STEP_FUNCTIONS, enabled_steps
-from lstm_studio.core.config import CLEANING_STEPS, CleaningConfig, config_to_dict
+from lstm_studio.core.config import (
+    CLEANING_STEPS,
+    CleaningConfig,
+    config_to_dict,
+    validate_cleaning,
+)
 from lstm_studio.core.dataset import Dataset, Document
-from lstm_studio.core.errors import ConfigError
 from lstm_studio.core.language import LanguageDetector, ModelArrays, install_model, load_model
 from lstm_studio.core.progress import Progress, report
 
@@ -163,28 +167,6 @@ def _clean_chunk(texts: list[str], config: dict[str, Any]) -> list[DocResult]:
 
 # --- the dataset ----------------------------------------------------------------------------
 
-def validate_config(config: CleaningConfig) -> None:
-    """Raise ConfigError (one sentence) for settings that cannot work."""
-    unknown = sorted(set(config.steps) - set(CLEANING_STEPS))
-    if unknown:
-        raise ConfigError(f"Unknown cleaning step {', '.join(unknown)}; the steps are "
-                          f"{', '.join(CLEANING_STEPS)}.")
-    if not 0.0 <= config.threshold <= 1.0:
-        raise ConfigError(f"The language threshold must be between 0 and 1, not "
-                          f"{config.threshold}.")
-    if config.detect_language:
-        if not config.languages:
-            raise ConfigError("Choose at least one language to keep, or turn language "
-                              "detection off.")
-        candidates = config.candidate_languages
-        if candidates and not set(config.languages) & set(candidates):
-            raise ConfigError("None of the languages to keep is among the candidate "
-                              "languages, so every document would be dropped.")
-        # Raises ConfigError for codes langid does not know.
-        _detector(tuple(candidates or ()))
-        LanguageDetector(config.languages)
-
-
 def default_workers() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -200,7 +182,7 @@ def clean_dataset(dataset: Dataset, config: CleaningConfig, progress: Progress |
     costs more than it saves); `workers=1` never starts a process. The result does not depend
     on `workers`.
     """
-    validate_config(config)
+    validate_cleaning(config)
     start = time.perf_counter()
     documents = dataset.documents
     texts = [doc.text for doc in documents]

@@ -1,4 +1,4 @@
-"""One dataclass config per concern, all JSON-serialisable.
+"""One dataclass config per concern, all JSON-serialisable, and the rules that say which are valid.
 
 Checkpoints, projects and the run store save these as JSON so a model can be rebuilt and its
 preprocessing replayed exactly. `config_from_dict` ignores unknown keys and fills missing ones
@@ -8,8 +8,11 @@ with defaults, so files written by older or newer versions keep loading.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+
+from lstm_studio.core.errors import ConfigError
 
 T = TypeVar("T")
 
@@ -96,6 +99,98 @@ class TrainConfig:
     momentum: float = 0.0  # sgd only
     restore_best: bool = True  # end with the best validated epoch's weights
     time_budget_s: float | None = None  # stop (after validating) once training took this long
+
+
+# --- validation: the one place that says which settings can work -----------------------
+
+def validate_model(config: ModelConfig) -> None:
+    """Raise ConfigError (one sentence) for settings that cannot make a working model."""
+    if config.task not in TASKS:
+        raise ConfigError(f"Unknown task {config.task!r}; choose one of {', '.join(TASKS)}.")
+    if config.cell not in CELLS:
+        raise ConfigError(f"Unknown cell {config.cell!r}; choose one of {', '.join(CELLS)}.")
+    if config.nonlinearity not in NONLINEARITIES:
+        raise ConfigError(f"Unknown nonlinearity {config.nonlinearity!r}; choose tanh or relu.")
+    if config.nonlinearity != "tanh" and config.cell != "rnn":
+        raise ConfigError(
+            f"The {config.nonlinearity} nonlinearity only applies to the plain rnn cell; "
+            f"{config.cell} cells use fixed sigmoid and tanh gates."
+        )
+    if config.pooling not in POOLINGS:
+        raise ConfigError(
+            f"Unknown pooling {config.pooling!r}; choose one of {', '.join(POOLINGS)}."
+        )
+    for name in ("embedding_dim", "hidden_size", "num_layers"):
+        if int(getattr(config, name)) < 1:
+            raise ConfigError(f"{name.replace('_', ' ').capitalize()} must be at least 1.")
+    if not 0.0 <= config.dropout < 1.0:
+        raise ConfigError("Dropout must be at least 0 and below 1.")
+    if config.vocab_size < 2:
+        raise ConfigError("The vocabulary is empty; the model needs at least one real word.")
+    if config.task == "classify":
+        if config.num_classes < 2:
+            raise ConfigError("A classifier needs at least two labels in the training split.")
+        if config.tie_weights:
+            raise ConfigError("Tied weights only apply to language models.")
+    else:
+        if config.bidirectional:
+            raise ConfigError(
+                "A language model cannot be bidirectional: it would see the word it must predict."
+            )
+        if config.tie_weights and config.embedding_dim != config.hidden_size:
+            raise ConfigError(
+                "Tied weights need the embedding size to equal the hidden size "
+                f"({config.embedding_dim} != {config.hidden_size})."
+            )
+
+
+def validate_cleaning(config: CleaningConfig) -> None:
+    """Raise ConfigError (one sentence) for settings that cannot work."""
+    unknown = sorted(set(config.steps) - set(CLEANING_STEPS))
+    if unknown:
+        raise ConfigError(f"Unknown cleaning step {', '.join(unknown)}; the steps are "
+                          f"{', '.join(CLEANING_STEPS)}.")
+    if not 0.0 <= config.threshold <= 1.0:
+        raise ConfigError(f"The language threshold must be between 0 and 1, not "
+                          f"{config.threshold}.")
+    if config.detect_language:
+        if not config.languages:
+            raise ConfigError("Choose at least one language to keep, or turn language "
+                              "detection off.")
+        candidates = config.candidate_languages
+        if candidates and not set(config.languages) & set(candidates):
+            raise ConfigError("None of the languages to keep is among the candidate "
+                              "languages, so every document would be dropped.")
+        from lstm_studio.core.language import check_languages
+
+        check_languages([*config.languages, *(candidates or ())])
+
+
+def validate_training(config: TrainConfig) -> None:
+    """Raise ConfigError (one sentence) for training settings that cannot run."""
+    if not (isinstance(config.lr, (int, float)) and math.isfinite(config.lr) and config.lr > 0):
+        raise ConfigError("The learning rate must be a positive number.")
+    if config.optimizer not in OPTIMIZERS:
+        raise ConfigError(f"Unknown optimizer {config.optimizer!r}; choose one of "
+                          f"{', '.join(OPTIMIZERS)}.")
+    if int(config.batch_size) < 1:
+        raise ConfigError("The batch size must be at least 1.")
+    if int(config.epochs) < 1:
+        raise ConfigError("Train for at least one epoch.")
+    if config.weight_decay < 0:
+        raise ConfigError("Weight decay cannot be negative.")
+    if config.max_len is not None and int(config.max_len) < 1:
+        raise ConfigError("The maximum length must be at least 1 token.")
+
+
+def validate_vocab(config: VocabConfig) -> None:
+    """Raise ConfigError (one sentence) for vocabulary settings that cannot work."""
+    if int(config.min_freq) < 1:
+        raise ConfigError("The minimum frequency must be at least 1.")
+    if config.max_size is not None and int(config.max_size) < 1:
+        raise ConfigError("The vocabulary size limit must be at least 1 word.")
+    if config.max_len is not None and int(config.max_len) < 1:
+        raise ConfigError("The maximum length must be at least 1 token.")
 
 
 PRESETS: dict[str, dict[str, Any]] = {

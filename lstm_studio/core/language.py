@@ -164,6 +164,17 @@ def known_languages() -> tuple[str, ...]:
     return load_model().nb_classes
 
 
+def check_languages(codes: Sequence[str]) -> None:
+    """Raise ConfigError naming any code langid's model does not know."""
+    classes = known_languages()
+    unknown = sorted(set(codes) - set(classes))
+    if unknown:
+        raise ConfigError(
+            f"Unknown language code {', '.join(unknown)}: langid knows "
+            f"{len(classes)} ISO 639-1 codes such as vi, en, fr, zh."
+        )
+
+
 class LanguageDetector:
     """`detect(text) -> (language, probability)` as langid with norm_probs=True would say."""
 
@@ -172,12 +183,7 @@ class LanguageDetector:
         model = model or load_model()
         classes = model.nb_classes
         if candidates:
-            unknown = sorted(set(candidates) - set(classes))
-            if unknown:
-                raise ConfigError(
-                    f"Unknown language code {', '.join(unknown)}: langid knows "
-                    f"{len(classes)} ISO 639-1 codes such as vi, en, fr, zh."
-                )
+            check_languages(candidates)
             mask = np.fromiter((name in set(candidates) for name in classes), dtype=bool)
             self.languages = tuple(name for name in classes if name in set(candidates))
             self._ptc = model.nb_ptc[:, mask]

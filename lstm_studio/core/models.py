@@ -14,51 +14,9 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from lstm_studio.core.config import CELLS, NONLINEARITIES, POOLINGS, TASKS, ModelConfig
-from lstm_studio.core.errors import ConfigError
+from lstm_studio.core.config import ModelConfig, validate_model
 
 RNN_CLASSES: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
-
-
-def validate_config(config: ModelConfig) -> None:
-    """Raise ConfigError (one sentence) for settings that cannot make a working model."""
-    if config.task not in TASKS:
-        raise ConfigError(f"Unknown task {config.task!r}; choose one of {', '.join(TASKS)}.")
-    if config.cell not in CELLS:
-        raise ConfigError(f"Unknown cell {config.cell!r}; choose one of {', '.join(CELLS)}.")
-    if config.nonlinearity not in NONLINEARITIES:
-        raise ConfigError(f"Unknown nonlinearity {config.nonlinearity!r}; choose tanh or relu.")
-    if config.nonlinearity != "tanh" and config.cell != "rnn":
-        raise ConfigError(
-            f"The {config.nonlinearity} nonlinearity only applies to the plain rnn cell; "
-            f"{config.cell} cells use fixed sigmoid and tanh gates."
-        )
-    if config.pooling not in POOLINGS:
-        raise ConfigError(
-            f"Unknown pooling {config.pooling!r}; choose one of {', '.join(POOLINGS)}."
-        )
-    for name in ("embedding_dim", "hidden_size", "num_layers"):
-        if int(getattr(config, name)) < 1:
-            raise ConfigError(f"{name.replace('_', ' ').capitalize()} must be at least 1.")
-    if not 0.0 <= config.dropout < 1.0:
-        raise ConfigError("Dropout must be at least 0 and below 1.")
-    if config.vocab_size < 2:
-        raise ConfigError("The vocabulary is empty; the model needs at least one real word.")
-    if config.task == "classify":
-        if config.num_classes < 2:
-            raise ConfigError("A classifier needs at least two labels in the training split.")
-        if config.tie_weights:
-            raise ConfigError("Tied weights only apply to language models.")
-    else:
-        if config.bidirectional:
-            raise ConfigError(
-                "A language model cannot be bidirectional: it would see the word it must predict."
-            )
-        if config.tie_weights and config.embedding_dim != config.hidden_size:
-            raise ConfigError(
-                "Tied weights need the embedding size to equal the hidden size "
-                f"({config.embedding_dim} != {config.hidden_size})."
-            )
 
 
 class RecurrentModel(nn.Module):
@@ -66,7 +24,7 @@ class RecurrentModel(nn.Module):
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
-        validate_config(config)
+        validate_model(config)
         self.config = config
         self.embedding = nn.Embedding(config.vocab_size, config.embedding_dim, padding_idx=0)
         kwargs: dict = {

@@ -219,3 +219,19 @@ class NGramModel:
             out.append(word)
             history.append(word)
         return out
+
+
+def vocab_tokens(text: str, stoi: dict[str, int]) -> list[str]:
+    """Whitespace tokens with out-of-vocabulary words mapped to <unk>, as the model sees them.
+
+    The neural model's `<unk>` and the n-gram's are the same string, so both models score
+    exactly the same token stream and their perplexities are comparable."""
+    return [token if token in stoi else UNK for token in text.split()]
+
+
+def fit_on_vocabulary(train_texts: Sequence[str], stoi: dict[str, int], n: int = 3,
+                      smoothing: str = "interpolation") -> NGramModel:
+    """An n-gram baseline on exactly the model's vocabulary, so perplexities are comparable."""
+    model = NGramModel(n, smoothing=smoothing)
+    model.fit([vocab_tokens(text, stoi) for text in train_texts])
+    return model

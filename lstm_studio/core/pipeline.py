@@ -26,11 +26,12 @@ from lstm_studio.core.config import (
     TrainConfig,
     VocabConfig,
     config_to_dict,
+    validate_model,
 )
 from lstm_studio.core.dataset import Dataset, Document
 from lstm_studio.core.errors import Cancelled, DataError
 from lstm_studio.core.evaluation import evaluate_encoded
-from lstm_studio.core.models import build_model, validate_config
+from lstm_studio.core.models import build_model
 from lstm_studio.core.progress import Progress
 from lstm_studio.core.runs import RunRecorder, RunStore
 from lstm_studio.core.trainer import Trainer, resolve_device
@@ -136,7 +137,7 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
     train_config = replace(train_config, max_len=max_len)
     model_config = replace(model_config, vocab_size=len(vocab),
                            num_classes=len(labels) if task == "classify" else 0)
-    validate_config(model_config)
+    validate_model(model_config)
     device = resolve_device(train_config.device)
 
     train_set = _encode(train_docs, vocab, task, labels, max_len)

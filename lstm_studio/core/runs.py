@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from lstm_studio.core.atomic import atomic_write_text
+from lstm_studio.core.events import EpochEvent, StepEvent
 from lstm_studio.core.paths import user_data_dir
 
 STATUSES: tuple[str, ...] = ("running", "finished", "stopped", "failed", "killed")
@@ -165,8 +166,6 @@ class RunRecorder:
         self.record = record
 
     def __call__(self, event: object) -> None:
-        from lstm_studio.core.trainer import EpochEvent, StepEvent
-
         if isinstance(event, StepEvent):
             self.record.add_step(event.global_step, event.loss, event.grad_norm, event.lr)
         elif isinstance(event, EpochEvent):

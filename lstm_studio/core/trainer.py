@@ -12,58 +12,18 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 
 from lstm_studio.core.batching import IGNORE_INDEX, EncodedSet, bucket_batches, collate
-from lstm_studio.core.config import OPTIMIZERS, TrainConfig
+from lstm_studio.core.config import TrainConfig, validate_training
 from lstm_studio.core.errors import Cancelled, ConfigError
 from lstm_studio.core.evaluation import evaluate_encoded
+from lstm_studio.core.events import EpochEvent, EventHandler, RunEnded, RunStarted, StepEvent
 from lstm_studio.core.progress import Progress
-
-EventHandler = Callable[[object], None]
-
-
-@dataclass
-class StepEvent:
-    epoch: int
-    step: int
-    steps_per_epoch: int
-    global_step: int
-    loss: float
-    accuracy: float | None
-    grad_norm: float
-    lr: float
-    tokens_per_s: float
-
-
-@dataclass
-class EpochEvent:
-    epoch: int
-    epochs: int
-    train_loss: float
-    train_accuracy: float | None
-    valid_loss: float
-    valid_accuracy: float | None
-    valid_macro_f1: float | None
-    valid_perplexity: float | None
-    seconds: float
-    improved: bool
-
-
-@dataclass
-class RunStarted:
-    run_id: str
-    total_steps: int
-
-
-@dataclass
-class RunEnded:
-    status: str  # "finished", "stopped" or "failed"
-    message: str
 
 
 @dataclass
@@ -105,9 +65,8 @@ def available_devices() -> list[str]:
 
 
 def make_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+    validate_training(config)
     params = [p for p in model.parameters() if p.requires_grad]
-    if config.lr <= 0 or not math.isfinite(config.lr):
-        raise ConfigError("The learning rate must be a positive number.")
     if config.optimizer in ("adam", "adamw"):
         cls = torch.optim.Adam if config.optimizer == "adam" else torch.optim.AdamW
         try:  # the fused kernel updates a large embedding table several times faster
@@ -117,8 +76,7 @@ def make_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.O
     if config.optimizer == "sgd":
         return torch.optim.SGD(params, lr=config.lr, weight_decay=config.weight_decay,
                                momentum=config.momentum)
-    raise ConfigError(f"Unknown optimizer {config.optimizer!r}; choose one of "
-                      f"{', '.join(OPTIMIZERS)}.")
+    raise AssertionError(f"validate_training let optimizer {config.optimizer!r} through")
 
 
 def _snapshot(model: torch.nn.Module) -> dict[str, torch.Tensor]:

@@ -1,13 +1,11 @@
 """The main window: tabs over one AppState, menus, drag-and-drop, projects, persisted settings.
 
-Tabs are plug-ins listed in TAB_CLASSES and built as `TabClass(state, parent)`; a tab module
-that does not exist yet is skipped, so the window never shows placeholder tabs. The optional
-tab methods are described in lstm_studio.gui.state.
+Tabs are listed in TAB_CLASSES and built as `TabClass(state, parent)`; the optional tab
+methods are described in lstm_studio.gui.state.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import platform
 from collections.abc import Callable, Sequence
@@ -30,19 +28,25 @@ from lstm_studio.core.config import (
     config_to_dict,
 )
 from lstm_studio.core.errors import UserError
+from lstm_studio.core.project import SUFFIX, Project, load_project, save_project
 from lstm_studio.gui import dialogs, settings
-from lstm_studio.gui.project import SUFFIX, Project, load_project, save_project
+from lstm_studio.gui.clean.tab import CleanTab
+from lstm_studio.gui.data.tab import DataTab
+from lstm_studio.gui.inspect.tab import InspectTab
 from lstm_studio.gui.state import AppState
+from lstm_studio.gui.train.tab import TrainTab
+from lstm_studio.gui.vocab.tab import VocabTab
 from lstm_studio.resources_path import resource
 
 log = logging.getLogger(__name__)
 
-TAB_CLASSES: tuple[tuple[str, str, str], ...] = (
-    ("lstm_studio.gui.data_tab", "DataTab", "Data"),
-    ("lstm_studio.gui.clean_tab", "CleanTab", "Clean"),
-    ("lstm_studio.gui.vocab_tab", "VocabTab", "Vocabulary"),
-    ("lstm_studio.gui.train_tab", "TrainTab", "Train"),
-    ("lstm_studio.gui.inspect_tab", "InspectTab", "Inspect"),
+# (title, class): the window's tabs in order. Each is a QWidget built as `cls(state, parent)`.
+TAB_CLASSES: tuple[tuple[str, type[QWidget]], ...] = (
+    ("Data", DataTab),
+    ("Clean", CleanTab),
+    ("Vocabulary", VocabTab),
+    ("Train", TrainTab),
+    ("Inspect", InspectTab),
 )
 PROJECT_FILTER = f"LSTM Studio project (*{SUFFIX});;All files (*)"
 
@@ -54,26 +58,6 @@ def app_icon() -> QIcon:
         if path.is_file():
             icon.addFile(str(path))
     return icon
-
-
-def load_tab_classes() -> tuple[list[tuple[str, type]], dict[str, str]]:
-    """[(title, class)] for tabs that import, and {title: reason} for those that failed.
-
-    A tab whose module does not exist yet is left out silently; one that exists but fails to
-    import is left out and reported (the self-test turns that into a failure)."""
-    found: list[tuple[str, type]] = []
-    broken: dict[str, str] = {}
-    for module_name, class_name, title in TAB_CLASSES:
-        try:
-            module = importlib.import_module(module_name)
-            found.append((title, getattr(module, class_name)))
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                broken[title] = f"{type(error).__name__}: {error}"
-        except Exception as error:  # a bug in that tab must not take the whole app down
-            log.exception("The %s tab failed to import", title)
-            broken[title] = f"{type(error).__name__}: {error}"
-    return found, broken
 
 
 class MainWindow(QMainWindow):
@@ -90,8 +74,9 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
         self.tab_widgets: dict[str, QWidget] = {}
-        classes, self.broken_tabs = load_tab_classes()
-        for title, cls in classes:
+        # A tab that fails to build is reported (the self-test fails on it), not fatal.
+        self.broken_tabs: dict[str, str] = {}
+        for title, cls in TAB_CLASSES:
             try:
                 widget = cls(self.state, self)
             except Exception as error:
@@ -179,7 +164,7 @@ class MainWindow(QMainWindow):
         return self.data_tab.load_paths(list(paths))
 
     def open_sample(self, kind: str = "reviews") -> Any:
-        from lstm_studio.gui.data_tab import sample_paths
+        from lstm_studio.resources_path import sample_paths
 
         return self.open_paths(sample_paths(kind))
 

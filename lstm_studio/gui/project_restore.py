@@ -13,8 +13,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from lstm_studio.core.project import Project
 from lstm_studio.gui import dialogs
-from lstm_studio.gui.project import Project
 from lstm_studio.gui.workers import BackgroundTask
 
 log = logging.getLogger(__name__)

@@ -79,7 +79,7 @@ class SelfTest:
         return f"{len(self.window.tab_widgets)} tabs: " + ", ".join(self.window.tab_widgets)
 
     def stage_load(self) -> str:
-        from lstm_studio.gui.data_tab import sample_paths
+        from lstm_studio.resources_path import sample_paths
 
         data_tab = self.window.data_tab
         run_task(lambda done: data_tab.load_paths(sample_paths("reviews"), on_done=done),

@@ -7,9 +7,9 @@ import itertools
 import pytest
 import torch
 
-from lstm_studio.core.config import ModelConfig
+from lstm_studio.core.config import ModelConfig, validate_model
 from lstm_studio.core.errors import ConfigError
-from lstm_studio.core.models import build_model, validate_config
+from lstm_studio.core.models import build_model
 
 torch.set_num_threads(1)
 
@@ -111,11 +111,11 @@ def test_relu_rnn_as_in_the_lecture_demo() -> None:
     ({"vocab_size": 1}, "vocabulary"),
     ({"tie_weights": True}, "language models"),
 ])
-def test_validate_config_rejects_invalid_combinations(overrides: dict, fragment: str) -> None:
+def test_validate_model_rejects_invalid_combinations(overrides: dict, fragment: str) -> None:
     base = {"vocab_size": 30, "num_classes": 2}
     base.update(overrides)
     with pytest.raises(ConfigError, match=fragment):
-        validate_config(ModelConfig(**base))
+        validate_model(ModelConfig(**base))
 
 
 def test_presets_build() -> None:

@@ -13,10 +13,10 @@ from train_fixtures import quick_train_config, sentiment_dataset, small_model_co
 
 from lstm_studio.core.config import VocabConfig
 from lstm_studio.core.errors import Cancelled
+from lstm_studio.core.events import RunEnded, RunStarted, StepEvent
 from lstm_studio.core.pipeline import train_model
 from lstm_studio.core.progress import Progress
 from lstm_studio.core.runs import MAX_STEP_POINTS, RunRecord, RunStore, pid_alive
-from lstm_studio.core.trainer import RunEnded, RunStarted, StepEvent
 
 torch.set_num_threads(1)
 

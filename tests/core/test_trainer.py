@@ -12,16 +12,10 @@ from train_fixtures import sentiment_documents
 from lstm_studio.core.batching import encode_classification
 from lstm_studio.core.config import ModelConfig, TrainConfig
 from lstm_studio.core.errors import ConfigError
+from lstm_studio.core.events import EpochEvent, RunEnded, RunStarted, StepEvent
 from lstm_studio.core.models import build_model
 from lstm_studio.core.progress import Progress
-from lstm_studio.core.trainer import (
-    EpochEvent,
-    RunEnded,
-    RunStarted,
-    StepEvent,
-    Trainer,
-    resolve_device,
-)
+from lstm_studio.core.trainer import Trainer, resolve_device
 
 torch.set_num_threads(1)
 

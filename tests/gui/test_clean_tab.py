@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from lstm_studio.gui.data_tab import sample_paths
+from lstm_studio.resources_path import sample_paths
 
 
 def load_sample(window: Any, finish: Any) -> None:

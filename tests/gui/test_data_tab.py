@@ -12,8 +12,9 @@ from PySide6.QtCore import Qt
 
 from lstm_studio.core.config import DataConfig
 from lstm_studio.core.dataset import Dataset, Document, SourceInfo
-from lstm_studio.gui.data_tab import prepare_dataset, sample_paths
-from lstm_studio.gui.document_model import DocumentIndex, DocumentTableModel
+from lstm_studio.gui.data.tab import prepare_dataset
+from lstm_studio.gui.widgets.document_model import DocumentIndex, DocumentTableModel
+from lstm_studio.resources_path import sample_paths
 
 WORDS = ["ngon", "dở", "quán", "nhân_viên", "giá", "rẻ", "đắt", "sạch_sẽ", "phở", "bún_chả"]
 

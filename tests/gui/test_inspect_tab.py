@@ -15,8 +15,8 @@ from lstm_studio.core.dataset import Dataset, Document
 from lstm_studio.core.gates import derivations, gradient_flow, prefix_predictions, toy_cell
 from lstm_studio.core.gates import trace as core_trace
 from lstm_studio.core.models import build_model
-from lstm_studio.gui.inspect_export import check_against_core
-from lstm_studio.gui.inspect_tab import InspectTab
+from lstm_studio.gui.inspect.export import check_against_core
+from lstm_studio.gui.inspect.tab import InspectTab
 from lstm_studio.gui.state import AppState
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"

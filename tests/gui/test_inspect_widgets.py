@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from lstm_studio.gui.cell_diagram import LSTM_STAGES, CellDiagram, fmt
-from lstm_studio.gui.gate_heatmaps import GateHeatmaps
-from lstm_studio.gui.handout import Handout, HandoutStage, render_html, write_handout
-from lstm_studio.gui.toy_cell_panel import CORE_PRESET_NAMES, PRESETS, ToyCellPanel
+from lstm_studio.gui.inspect.cell_diagram import LSTM_STAGES, CellDiagram, fmt
+from lstm_studio.gui.inspect.gate_heatmaps import GateHeatmaps
+from lstm_studio.gui.inspect.handout import Handout, HandoutStage, render_html, write_handout
+from lstm_studio.gui.inspect.toy_cell_panel import CORE_PRESET_NAMES, PRESETS, ToyCellPanel
 
 
 def test_diagram_annotates_every_wire_and_lights_the_stage(qtbot) -> None:

@@ -9,9 +9,7 @@ from typing import Any
 
 import pytest
 
-from lstm_studio.gui.data_tab import sample_paths
-from lstm_studio.gui.main_window import MainWindow
-from lstm_studio.gui.project import (
+from lstm_studio.core.project import (
     VERSION,
     Project,
     ProjectError,
@@ -19,6 +17,8 @@ from lstm_studio.gui.project import (
     migrate,
     save_project,
 )
+from lstm_studio.gui.main_window import MainWindow
+from lstm_studio.resources_path import sample_paths
 
 
 def test_round_trip_restores_data_splits_cleaning_and_settings(

@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtGui import QImage
 
-from lstm_studio.gui.data_tab import sample_paths
+from lstm_studio.resources_path import sample_paths
 
 OUT = Path(__file__).resolve().parents[2] / "screenshots"
 

@@ -29,8 +29,8 @@ def test_a_failing_stage_is_named_and_exits_non_zero(tmp_path: Path) -> None:
     """Sabotage the sample path: the load stage must fail by name, not hang or crash."""
     code = (
         "import sys\n"
-        "import lstm_studio.gui.data_tab as data_tab\n"
-        "data_tab.sample_paths = lambda kind='reviews': ['/nonexistent/reviews.csv']\n"
+        "import lstm_studio.resources_path as resources_path\n"
+        "resources_path.sample_paths = lambda kind='reviews': ['/nonexistent/reviews.csv']\n"
         "from lstm_studio.app import main\n"
         "sys.exit(main(self_test=True))\n"
     )

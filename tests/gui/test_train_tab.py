@@ -12,7 +12,7 @@ import pytest
 from lstm_studio.core.config import ModelConfig, TrainConfig
 from lstm_studio.core.dataset import Dataset, Document
 from lstm_studio.gui.state import AppState
-from lstm_studio.gui.train_tab import TrainTab
+from lstm_studio.gui.train.tab import TrainTab
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO_ROOT / "screenshots"
@@ -297,7 +297,7 @@ def test_language_model_perplexity_baseline_and_generation(qtbot: Any) -> None:
 def test_compare_overlays_runs_and_survives_restart(qtbot: Any) -> None:
     from lstm_studio.core.config import VocabConfig
     from lstm_studio.core.pipeline import train_model
-    from lstm_studio.gui.compare_view import CompareView
+    from lstm_studio.gui.train.compare_view import CompareView
 
     data = tiny_dataset()
     for cell in ("rnn", "lstm"):

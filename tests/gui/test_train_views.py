@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 
 from lstm_studio.core.config import PRESETS, ModelConfig, TrainConfig
-from lstm_studio.gui.train_form import TrainForm, weight_shapes
-from lstm_studio.gui.train_plots import TrainPlots
-from lstm_studio.gui.train_tab import EventBatcher
+from lstm_studio.gui.train.form import TrainForm, weight_shapes
+from lstm_studio.gui.train.plots import TrainPlots
+from lstm_studio.gui.train.tab import EventBatcher
 
 
 def step(i: int, loss: float = 1.0) -> Any:
-    from lstm_studio.core.trainer import StepEvent
+    from lstm_studio.core.events import StepEvent
 
     return StepEvent(epoch=1, step=i, steps_per_epoch=10**6, global_step=i, loss=loss,
                      accuracy=0.5, grad_norm=10.0 ** (i % 5 - 2), lr=1e-3, tokens_per_s=1000.0)
@@ -63,7 +63,7 @@ def test_invalid_combinations_are_explained_and_block_start(qtbot: Any) -> None:
     from test_train_tab import tiny_dataset
 
     from lstm_studio.gui.state import AppState
-    from lstm_studio.gui.train_tab import TrainTab
+    from lstm_studio.gui.train.tab import TrainTab
 
     state = AppState()
     state.set_dataset(tiny_dataset())
@@ -88,7 +88,7 @@ def test_invalid_combinations_are_explained_and_block_start(qtbot: Any) -> None:
 
 def test_no_dataset_explains_why_start_is_disabled(qtbot: Any) -> None:
     from lstm_studio.gui.state import AppState
-    from lstm_studio.gui.train_tab import TrainTab
+    from lstm_studio.gui.train.tab import TrainTab
 
     tab = TrainTab(AppState())
     qtbot.addWidget(tab)
@@ -215,7 +215,7 @@ def test_devices_listed_only_when_present(qtbot: Any, monkeypatch: pytest.Monkey
 
 def test_project_state_round_trip(qtbot: Any) -> None:
     from lstm_studio.gui.state import AppState
-    from lstm_studio.gui.train_tab import TrainTab
+    from lstm_studio.gui.train.tab import TrainTab
 
     tab = TrainTab(AppState())
     qtbot.addWidget(tab)

@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from lstm_studio.core.vocab import Vocabulary, vocabulary_stats
-from lstm_studio.gui.data_tab import sample_paths
+from lstm_studio.resources_path import sample_paths
 
 
 def build(window: Any, qtbot: Any, finish: Any) -> Any:

@@ -1,4 +1,4 @@
-"""What the Inspect tab computes, kept apart from its widgets (no Qt here).
+"""Gate tracing for display: what the Inspect tab and `lstm-studio inspect` compute (no Qt).
 
 `inspect_model` traces a sentence through a model bundle with the gates core and adds the
 prediction after every prefix; `inspect_toy` does the same for the lecture's toy cell;
@@ -18,11 +18,17 @@ import functools
 import math
 import types
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from lstm_studio.core.config import CleaningConfig, ModelConfig, TrainConfig, VocabConfig
 from lstm_studio.core.progress import Progress, report
+
+if TYPE_CHECKING:  # torch-backed modules: imported when first used, not at import time
+    from lstm_studio.core.checkpoint import ModelBundle
+    from lstm_studio.core.dataset import Dataset
+    from lstm_studio.core.vocab import Vocabulary
 
 SERIES: dict[str, tuple[str, ...]] = {
     "lstm": ("f", "i", "g", "o", "c", "h"),
@@ -109,8 +115,10 @@ def describe(bundle: Any) -> str:
     return f"{cell} {task}, {shape}, vocabulary {len(bundle.vocab)}"
 
 
-def fresh_bundle(state: Any, sentence: str = "", seed: int = 0) -> Any:
-    """An untrained model from the state's model settings and vocabulary, as a ModelBundle.
+def fresh_bundle(model_config: ModelConfig, train_config: TrainConfig, vocab_config: VocabConfig,
+                 cleaning_config: CleaningConfig | None, vocabulary: Vocabulary | None,
+                 dataset: Dataset | None, sentence: str = "", seed: int = 0) -> ModelBundle:
+    """An untrained model from these settings and vocabulary, as a ModelBundle.
 
     Without a vocabulary yet, one is built from the training texts (or the sentence itself),
     so the user can look inside a randomly initialised cell before loading any data.
@@ -120,17 +128,14 @@ def fresh_bundle(state: Any, sentence: str = "", seed: int = 0) -> Any:
     from lstm_studio.core.checkpoint import ModelBundle
     from lstm_studio.core.models import build_model
 
-    vocabulary = state.vocabulary
     if vocabulary is None:
         from lstm_studio.core.vocab import Vocabulary
 
-        dataset = state.training_dataset()
         texts = [doc.text for doc in dataset.split("train")] if dataset is not None else []
-        vocabulary = Vocabulary.build(texts or [sentence or "empty"], state.vocab_config)
-    dataset = state.training_dataset()
+        vocabulary = Vocabulary.build(texts or [sentence or "empty"], vocab_config)
     labels = dataset.labels() if dataset is not None else []
-    config = dataclasses.replace(state.model_config)
-    if config.task == "lm" and getattr(vocabulary, "bos_id", None) is None:
+    config = dataclasses.replace(model_config)
+    if config.task == "lm" and vocabulary.bos_id is None:
         config.task = "classify"
     if config.task == "classify":
         labels = labels if len(labels) >= 2 else list(FALLBACK_LABELS)
@@ -140,9 +145,9 @@ def fresh_bundle(state: Any, sentence: str = "", seed: int = 0) -> Any:
     torch.manual_seed(seed)
     model = build_model(config)
     model.eval()
-    return ModelBundle(model=model, model_config=config, train_config=state.train_config,
-                       vocab_config=state.vocab_config, vocab=vocabulary, labels=labels,
-                       cleaning_config=state.cleaning_config, info={"fresh": True})
+    return ModelBundle(model=model, model_config=config, train_config=train_config,
+                       vocab_config=vocab_config, vocab=vocabulary, labels=labels,
+                       cleaning_config=cleaning_config, info={"fresh": True})
 
 
 # --- computations ---------------------------------------------------------------------------

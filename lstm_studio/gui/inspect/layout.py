@@ -1,6 +1,6 @@
 """The Inspect tab's widgets and their layout, Qt Designer style: `setup_ui(tab)`.
 
-Kept apart from lstm_studio.gui.inspect_tab so that module holds only behaviour. Every widget
+Kept apart from lstm_studio.gui.inspect.tab so that module holds only behaviour. Every widget
 becomes an attribute of the tab (tab.sentence, tab.forward_button, ...) and is connected to the
 tab's slots here.
 """
@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lstm_studio.gui.cell_diagram import CellDiagram
-from lstm_studio.gui.gate_heatmaps import GateHeatmaps
-from lstm_studio.gui.gradient_view import GradientView
-from lstm_studio.gui.inspect_controls import FormulaPanel, PredictionBars, TokenStrip
-from lstm_studio.gui.toy_cell_panel import ToyCellPanel
+from lstm_studio.gui.inspect.cell_diagram import CellDiagram
+from lstm_studio.gui.inspect.controls import FormulaPanel, PredictionBars, TokenStrip
+from lstm_studio.gui.inspect.gate_heatmaps import GateHeatmaps
+from lstm_studio.gui.inspect.gradient_view import GradientView
+from lstm_studio.gui.inspect.toy_cell_panel import ToyCellPanel
 
 SOURCES = {"trained": "Trained / loaded model", "checkpoint": "Model file…",
            "fresh": "Fresh untrained model", "toy": "Toy cell (lecture)"}

@@ -12,9 +12,9 @@ from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 
-from lstm_studio.gui.cell_diagram import fmt
-from lstm_studio.gui.handout import Handout, HandoutStage
-from lstm_studio.gui.inspect_trace import gates_api, series
+from lstm_studio.core.inspection import gates_api, series
+from lstm_studio.gui.inspect.cell_diagram import fmt
+from lstm_studio.gui.inspect.handout import Handout, HandoutStage
 
 
 def png_bytes(image: Any) -> bytes:

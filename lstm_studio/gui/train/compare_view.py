@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lstm_studio.gui.train_plots import PALETTE, add_legend, integer_ticks, set_title, style_plot
+from lstm_studio.gui.train.plots import PALETTE, add_legend, integer_ticks, set_title, style_plot
 
 log = logging.getLogger(__name__)
 

@@ -41,11 +41,11 @@ from lstm_studio.core.config import CLEANING_STEPS, CleaningConfig, config_to_di
 from lstm_studio.core.dataset import Dataset, Document
 from lstm_studio.core.progress import Progress
 from lstm_studio.gui import dialogs, settings
-from lstm_studio.gui.document_model import DocumentIndex, DocumentTableModel
 from lstm_studio.gui.memory import collector_paused, settle
 from lstm_studio.gui.state import AppState
 from lstm_studio.gui.widgets.charts import GroupedBarChart
 from lstm_studio.gui.widgets.diff_html import diff_html
+from lstm_studio.gui.widgets.document_model import DocumentIndex, DocumentTableModel
 from lstm_studio.gui.widgets.task_bar import TaskBar
 from lstm_studio.gui.workers import BackgroundTask
 

@@ -17,11 +17,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QTabWidget, QWidget
 
 from lstm_studio.core.errors import UserError
-from lstm_studio.gui import dialogs
-from lstm_studio.gui.gradient_view import GradientResult
-from lstm_studio.gui.inspect_export import build_handout, check_against_core
-from lstm_studio.gui.inspect_layout import setup_ui
-from lstm_studio.gui.inspect_trace import (
+from lstm_studio.core.inspection import (
     Inspection,
     diagram_values,
     fresh_bundle,
@@ -31,7 +27,11 @@ from lstm_studio.gui.inspect_trace import (
     measure_gradients,
     series,
 )
-from lstm_studio.gui.toy_cell_panel import CORE_PRESET_NAMES
+from lstm_studio.gui import dialogs
+from lstm_studio.gui.inspect.export import build_handout, check_against_core
+from lstm_studio.gui.inspect.gradient_view import GradientResult
+from lstm_studio.gui.inspect.layout import setup_ui
+from lstm_studio.gui.inspect.toy_cell_panel import CORE_PRESET_NAMES
 from lstm_studio.gui.workers import BackgroundTask
 
 log = logging.getLogger(__name__)
@@ -120,7 +120,10 @@ class InspectTab(QWidget):
                       else "")
             if self._fresh is None or self._fresh[0] != recipe:
                 # The sources are kept referenced so their ids cannot be reused meanwhile.
-                self._fresh = (recipe, fresh_bundle(state, self.sentence.text()),
+                self._fresh = (recipe, fresh_bundle(
+                    state.model_config, state.train_config, state.vocab_config,
+                    state.cleaning_config, state.vocabulary, state.training_dataset(),
+                    self.sentence.text()),
                                state.vocabulary, dataset)
             return self._fresh[1]
         return None
@@ -488,7 +491,7 @@ class InspectTab(QWidget):
 
     def export_handout(self, path: str) -> str:
         """Write the current walk-through as a self-contained HTML page; returns the path."""
-        from lstm_studio.gui.handout import write_handout
+        from lstm_studio.gui.inspect.handout import write_handout
 
         return str(write_handout(path, build_handout(self)))
 

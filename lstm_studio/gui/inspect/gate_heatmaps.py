@@ -16,7 +16,7 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QSplitter, QVBoxLayout, QWidget
 
-from lstm_studio.gui.gradient_view import token_ticks
+from lstm_studio.gui.inspect.gradient_view import token_ticks
 
 # Series whose values are probabilities (sigmoid gates) use a sequential map on [0, 1];
 # the others are signed and use a diverging map centred on 0.

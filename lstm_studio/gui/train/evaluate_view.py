@@ -10,7 +10,6 @@ misclassified document (double-click or Enter) asks the Inspect tab to open it
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -32,11 +31,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from lstm_studio.core.ngram import fit_on_vocabulary, vocab_tokens
 from lstm_studio.gui.workers import BackgroundTask
 
 log = logging.getLogger(__name__)
 
-UNK = "<unk>"
 FIRST_WAIT_MS = 2000
 LAST_WAIT_MS = 120_000
 
@@ -55,21 +54,6 @@ def stop_task(task: BackgroundTask | None, what: str) -> bool:
     log.warning("%s did not stop within %d ms; waiting for it to finish its step", what,
                 FIRST_WAIT_MS)
     return task.cancel_and_wait(LAST_WAIT_MS)
-
-
-def vocab_tokens(text: str, stoi: dict[str, int]) -> list[str]:
-    """Whitespace tokens with out-of-vocabulary words mapped to <unk>, as the model sees them."""
-    return [token if token in stoi else UNK for token in text.split()]
-
-
-def fit_ngram(train_texts: Sequence[str], stoi: dict[str, int], n: int = 3,
-              smoothing: str = "interpolation") -> Any:
-    """An n-gram baseline on exactly the model's vocabulary, so perplexities are comparable."""
-    from lstm_studio.core.ngram import NGramModel
-
-    model = NGramModel(n, smoothing=smoothing)
-    model.fit([vocab_tokens(text, stoi) for text in train_texts])
-    return model
 
 
 def _item(text: str, align_right: bool = False) -> QTableWidgetItem:
@@ -273,7 +257,7 @@ class EvaluateView(QWidget):
             metrics = dict(evaluate(bundle, documents, clean=clean, progress=progress))
             if train_texts:
                 stoi = bundle.vocab.stoi
-                ngram = fit_ngram(train_texts, stoi, order)
+                ngram = fit_on_vocabulary(train_texts, stoi, order)
                 metrics["ngram_perplexity"] = float(ngram.perplexity(
                     [vocab_tokens(doc.text, stoi) for doc in documents]))
             return metrics
@@ -295,7 +279,7 @@ class EvaluateView(QWidget):
         stoi = bundle.vocab.stoi
 
         def job(progress: Any, emit: Any) -> float:
-            ngram = fit_ngram(train_texts, stoi, order)
+            ngram = fit_on_vocabulary(train_texts, stoi, order)
             return float(ngram.perplexity([vocab_tokens(text, stoi) for text in texts]))
 
         return self._run(job, self._on_baseline)

@@ -30,8 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from lstm_studio.core.ngram import fit_on_vocabulary, vocab_tokens
 from lstm_studio.gui import dialogs
-from lstm_studio.gui.evaluate_view import fit_ngram, stop_task, vocab_tokens
+from lstm_studio.gui.train.evaluate_view import stop_task
 from lstm_studio.gui.workers import BackgroundTask
 
 log = logging.getLogger(__name__)
@@ -300,7 +301,7 @@ class UseView(QWidget):
                                      self.temperature.value())
 
         def job(progress: Any, emit: Any) -> tuple[Any, list[str]]:
-            ngram = cached if cached is not None else fit_ngram(texts, stoi, order)
+            ngram = cached if cached is not None else fit_on_vocabulary(texts, stoi, order)
             words = ngram.generate(prompt, length, seed, temperature)
             return ngram, list(words)
 

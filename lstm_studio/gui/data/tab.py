@@ -33,21 +33,16 @@ from lstm_studio.core.config import DataConfig
 from lstm_studio.core.dataset import SPLITS, Dataset
 from lstm_studio.core.progress import Progress
 from lstm_studio.gui import dialogs, settings
-from lstm_studio.gui.document_model import ALL, DocumentIndex, DocumentTableModel
 from lstm_studio.gui.memory import collector_paused, settle
 from lstm_studio.gui.state import AppState
 from lstm_studio.gui.widgets.charts import GroupedBarChart, HistogramChart, histogram
+from lstm_studio.gui.widgets.document_model import ALL, DocumentIndex, DocumentTableModel
 from lstm_studio.gui.widgets.split_panel import SplitPanel
 from lstm_studio.gui.widgets.task_bar import TaskBar
 from lstm_studio.gui.workers import BackgroundTask
-from lstm_studio.resources_path import resource
+from lstm_studio.resources_path import sample_paths
 
 FILE_FILTERS = ("Datasets (*.csv *.tsv *.jsonl *.json *.txt *.zip *.ft);;All files (*)")
-
-
-def sample_paths(kind: str = "reviews") -> list[str]:
-    name = "reviews.csv" if kind == "reviews" else "lm-text.txt"
-    return [str(resource("samples", name))]
 
 
 @dataclass

@@ -1,9 +1,9 @@
 """The Configure form: widgets bound to ModelConfig/TrainConfig, presets, checks and a summary.
 
 The form never imports torch itself: the model summary is computed from the config (the same
-shapes `torch.nn.LSTM` and friends allocate), so the tab opens before torch has loaded. Once
-`lstm_studio.core.models` is importable and loaded, its `validate_config` is the authority on
-invalid combinations; until then a few local rules explain the common mistakes.
+shapes `torch.nn.LSTM` and friends allocate), so the tab opens before torch has loaded. The
+settings are judged by `lstm_studio.core.config`'s validators, the same rules training
+applies, so the form and the command line can never disagree.
 """
 
 from __future__ import annotations
@@ -30,7 +30,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lstm_studio.core.config import PRESETS, ModelConfig, TrainConfig
+from lstm_studio.core.config import (
+    PRESETS,
+    ModelConfig,
+    TrainConfig,
+    validate_model,
+    validate_training,
+)
+from lstm_studio.core.errors import ConfigError
 
 CELL_CHOICES: tuple[tuple[str, str], ...] = (
     ("RNN (tanh)", "rnn-tanh"),
@@ -97,36 +104,17 @@ def weight_shapes(config: ModelConfig) -> list[WeightInfo]:
     return out
 
 
-def local_problem(model: ModelConfig, train: TrainConfig) -> str | None:
-    """The common invalid combinations, explained before torch (and validate_config) loads."""
-    if model.task == "lm" and model.bidirectional:
-        return ("A language model cannot be bidirectional: it would see the word it has to "
-                "predict.")
-    if model.tie_weights and model.task != "lm":
-        return "Tying weights only applies to a language model (its output layer)."
-    if model.tie_weights and model.embedding_dim != model.hidden_size:
-        return ("Tying weights needs the embedding size to equal the hidden size "
-                f"({model.embedding_dim} vs {model.hidden_size}).")
-    if model.nonlinearity == "relu" and model.cell != "rnn":
-        return "The relu non-linearity is only available for the plain RNN cell."
-    if train.batch_size < 1 or train.epochs < 1:
-        return "Batch size and epochs must be at least 1."
-    return None
+def settings_problem(model: ModelConfig, train: TrainConfig) -> str | None:
+    """The core's verdict on these settings (core.config's validators), or None when valid.
 
-
-def core_problem(model: ModelConfig) -> str | None:
-    """`models.validate_config`'s explanation, when that module is already loaded."""
-    module = sys.modules.get(MODELS_MODULE)
-    validate = getattr(module, "validate_config", None)
-    if validate is None:
-        return None
-    from lstm_studio.core.errors import UserError
-
+    The vocabulary and label counts are not known while the user edits, so the smallest
+    valid ones stand in for them; the data itself is judged by `TrainForm._data_problem`."""
     filled = dataclasses.replace(model, vocab_size=max(model.vocab_size, 2),
                                  num_classes=max(model.num_classes, 2))
     try:
-        validate(filled)
-    except UserError as error:
+        validate_model(filled)
+        validate_training(train)
+    except ConfigError as error:
         return str(error)
     return None
 
@@ -443,8 +431,7 @@ class TrainForm(QWidget):
 
     def _check(self) -> str | None:
         model, train = self.model_config(), self.train_config()
-        return (self._data_problem(model) or core_problem(model)
-                or local_problem(model, train))
+        return self._data_problem(model) or settings_problem(model, train)
 
     def _on_edit(self, *_: object) -> None:
         if self._loading:

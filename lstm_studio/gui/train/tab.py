@@ -34,13 +34,14 @@ from PySide6.QtWidgets import (
 
 from lstm_studio.core.config import ModelConfig, TrainConfig, config_from_dict, config_to_dict
 from lstm_studio.core.errors import Cancelled
+from lstm_studio.core.events import EpochEvent, RunEnded, RunStarted, StepEvent
 from lstm_studio.gui import dialogs
-from lstm_studio.gui.compare_view import CompareView
-from lstm_studio.gui.evaluate_view import EvaluateView, stop_task
 from lstm_studio.gui.memory import settle
-from lstm_studio.gui.train_form import TrainForm
-from lstm_studio.gui.train_plots import TrainPlots
-from lstm_studio.gui.use_view import UseView
+from lstm_studio.gui.train.compare_view import CompareView
+from lstm_studio.gui.train.evaluate_view import EvaluateView, stop_task
+from lstm_studio.gui.train.form import TrainForm
+from lstm_studio.gui.train.plots import TrainPlots
+from lstm_studio.gui.train.use_view import UseView
 from lstm_studio.gui.workers import BackgroundTask
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ class EventBatcher:
         with self._lock:
             self._buffer.append(event)
             now = time.monotonic()
-            urgent = type(event).__name__ != "StepEvent"
+            urgent = not isinstance(event, StepEvent)
             if not (urgent or now - self._last >= self._interval):
                 return
             self._last = now
@@ -131,11 +132,10 @@ def training_job(dataset: Any, vocab_config: Any, model_config: ModelConfig,
         run: dict[str, Any] = {}
 
         def on_event(event: Any) -> None:
-            kind = type(event).__name__
-            if kind == "RunStarted":
+            if isinstance(event, RunStarted):
                 run["id"] = event.run_id
             batcher.push(event)
-            if kind == "RunEnded" and closing is not None and closing.is_set():
+            if isinstance(event, RunEnded) and closing is not None and closing.is_set():
                 run["record"] = _read_run(run.get("id"))
                 raise ShutdownRequested()
 
@@ -390,18 +390,17 @@ class TrainTab(QWidget):
         self._batches += 1
         steps = []
         for event in batch:
-            kind = type(event).__name__
-            if kind == "StepEvent":
+            if isinstance(event, StepEvent):
                 steps.append(event)
-            elif kind == "EpochEvent":
+            elif isinstance(event, EpochEvent):
                 self.plots.add_epoch(event)
                 self._epochs_total = event.epochs
-            elif kind == "RunStarted":
+            elif isinstance(event, RunStarted):
                 self.run_id = event.run_id
                 self._total_steps = max(1, int(event.total_steps))
                 self.progress_bar.setRange(0, self._total_steps)
                 self.plots.set_total_steps(self._total_steps)
-            elif kind == "RunEnded":
+            elif isinstance(event, RunEnded):
                 self.state.status_message.emit(event.message or f"Training {event.status}")
         if steps:
             self.plots.add_steps(steps)
