@@ -32,29 +32,9 @@ from PySide6.QtWidgets import (
 )
 
 from lstm_studio.core.ngram import fit_on_vocabulary, vocab_tokens
-from lstm_studio.gui.workers import BackgroundTask
+from lstm_studio.gui.workers import BackgroundTask, stop_task
 
 log = logging.getLogger(__name__)
-
-FIRST_WAIT_MS = 2000
-LAST_WAIT_MS = 120_000
-
-
-def stop_task(task: BackgroundTask | None, what: str) -> bool:
-    """Cancel `task` and wait for its thread: 2 s, then longer with a log line.
-
-    Work that checks its Progress stops within the first wait. Returning with the thread still
-    alive would let Qt destroy a running QThread at exit (a crash), so a task stuck in a step
-    that cannot be interrupted is waited for, up to two minutes. True if it ended.
-    """
-    if task is None or not task.is_running():
-        return True
-    if task.cancel_and_wait(FIRST_WAIT_MS):
-        return True
-    log.warning("%s did not stop within %d ms; waiting for it to finish its step", what,
-                FIRST_WAIT_MS)
-    return task.cancel_and_wait(LAST_WAIT_MS)
-
 
 def _item(text: str, align_right: bool = False) -> QTableWidgetItem:
     item = QTableWidgetItem(text)

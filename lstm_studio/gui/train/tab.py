@@ -38,11 +38,11 @@ from lstm_studio.core.events import EpochEvent, RunEnded, RunStarted, StepEvent
 from lstm_studio.gui import dialogs
 from lstm_studio.gui.memory import settle
 from lstm_studio.gui.train.compare_view import CompareView
-from lstm_studio.gui.train.evaluate_view import EvaluateView, stop_task
+from lstm_studio.gui.train.evaluate_view import EvaluateView
 from lstm_studio.gui.train.form import TrainForm
 from lstm_studio.gui.train.plots import TrainPlots
 from lstm_studio.gui.train.use_view import UseView
-from lstm_studio.gui.workers import BackgroundTask
+from lstm_studio.gui.workers import BackgroundTask, stop_task
 
 log = logging.getLogger(__name__)
 

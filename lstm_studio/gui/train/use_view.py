@@ -32,8 +32,7 @@ from PySide6.QtWidgets import (
 
 from lstm_studio.core.ngram import fit_on_vocabulary, vocab_tokens
 from lstm_studio.gui import dialogs
-from lstm_studio.gui.train.evaluate_view import stop_task
-from lstm_studio.gui.workers import BackgroundTask
+from lstm_studio.gui.workers import BackgroundTask, stop_task
 
 log = logging.getLogger(__name__)
 
