@@ -33,20 +33,12 @@ from lstm_studio.core.config import (
 )
 from lstm_studio.core.errors import CheckpointError, ConfigError
 from lstm_studio.core.models import RecurrentModel, build_model
+from lstm_studio.core.text_pipeline import Encoded, TextPipeline
+from lstm_studio.core.vocab import Vocabulary
 
 FORMAT_NAME = "lstm-studio-model"
 FORMAT_VERSION = 1
 TIED_KEY = "head.weight"
-
-
-@dataclass
-class Encoded:
-    """A user's text as the model sees it, for display next to a prediction."""
-
-    tokens: list[str]
-    ids: list[int]
-    oov: list[bool]
-    cleaned: str
 
 
 @dataclass
@@ -55,7 +47,7 @@ class ModelBundle:
     model_config: ModelConfig
     train_config: TrainConfig
     vocab_config: VocabConfig
-    vocab: Any  # lstm_studio.core.vocab.Vocabulary
+    vocab: Vocabulary
     labels: list[str]
     cleaning_config: CleaningConfig | None = None
     data_config: DataConfig | None = None
@@ -71,19 +63,14 @@ class ModelBundle:
     def max_len(self) -> int | None:
         return self.train_config.max_len or self.vocab_config.max_len
 
+    @property
+    def pipeline(self) -> TextPipeline:
+        """The text pipeline this model was trained with (see core/text_pipeline.py)."""
+        return TextPipeline(self.cleaning_config, self.vocab)
+
     def prepare(self, text: str) -> Encoded:
         """Apply the stored cleaning and vocabulary (no truncation) to a user's text."""
-        from lstm_studio.core.tokenize import tokenize
-
-        cleaned = text
-        if self.cleaning_config is not None:
-            from lstm_studio.core.cleaning import clean_text
-
-            cleaned = clean_text(text, self.cleaning_config)
-        tokens = tokenize(cleaned)
-        ids = list(self.vocab.encode_tokens(tokens))
-        unk = self.vocab.unk_id
-        return Encoded(tokens, ids, [i == unk for i in ids], cleaned)
+        return self.pipeline.prepare(text)
 
     def _device(self) -> torch.device:
         return next(self.model.parameters()).device
@@ -224,8 +211,6 @@ def load_checkpoint(path: str | os.PathLike[str], device: str = "cpu") -> ModelB
 
 def _bundle_from(payload: dict, tensors: dict[str, torch.Tensor], name: str,
                  device: str) -> ModelBundle:
-    from lstm_studio.core.vocab import Vocabulary
-
     try:
         model_config = config_from_dict(ModelConfig, payload["model_config"])
         train_config = config_from_dict(TrainConfig, payload.get("train_config"))

@@ -30,7 +30,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from lstm_studio.core.cleaning_steps import STEP_FUNCTIONS, enabled_steps
+from lstm_studio.core.cleaning_steps import STEP_FUNCTIONS, apply_steps, enabled_steps
 from lstm_studio.core.config import (
     CLEANING_STEPS,
     CleaningConfig,
@@ -104,9 +104,7 @@ class CleaningResult:
 
 def clean_text(text: str, config: CleaningConfig) -> str:
     """The enabled text steps (no language detection): what prediction applies to a sentence."""
-    for name in enabled_steps(config.steps):
-        text = STEP_FUNCTIONS[name](text)
-    return text
+    return apply_steps(text, config.steps)
 
 
 def clean_steps_trace(text: str, config: CleaningConfig) -> list[tuple[str, str]]:

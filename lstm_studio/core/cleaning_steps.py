@@ -291,3 +291,10 @@ STEP_TITLES: dict[str, str] = {
 def enabled_steps(steps: dict[str, bool]) -> list[str]:
     """The enabled step names in the lecture's order (unknown names are ignored)."""
     return [name for name in CLEANING_STEPS if steps.get(name, False)]
+
+
+def apply_steps(text: str, steps: dict[str, bool]) -> str:
+    """Run the enabled steps over one text, in the lecture's order."""
+    for name in enabled_steps(steps):
+        text = STEP_FUNCTIONS[name](text)
+    return text
