@@ -6,6 +6,14 @@ back the loss, gradient norm and correct count in one device sync; validation, m
 perplexity only run at epoch ends, so reporting never slows training down. Stop and pause
 arrive through `Progress` between batches. A NaN or infinite loss ends the run before that
 step touches the weights.
+
+The loop has four seams, so features change one piece instead of the loop:
+- `sampler` (core/sampling.py) plans each epoch's batches;
+- `objective` (core/objective.py) is the loss and the rule that ranks validated epochs;
+- `callbacks` (`TrainerCallback`) hear the start and end of the run, of each epoch and each
+  step, e.g. to write checkpoints or watch for a stop request;
+- `state` (`FitState`) is everything the loop carries from epoch to epoch; a run continued
+  from a FitState (with the model's and the optimizer's states) goes on exactly where it was.
 """
 
 from __future__ import annotations
@@ -16,14 +24,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import torch
-import torch.nn.functional as F
 
-from lstm_studio.core.batching import IGNORE_INDEX, EncodedSet, bucket_batches, collate
+from lstm_studio.core.batching import EncodedSet, collate
 from lstm_studio.core.config import TrainConfig, validate_training
 from lstm_studio.core.errors import Cancelled, ConfigError
 from lstm_studio.core.evaluation import evaluate_encoded
 from lstm_studio.core.events import EpochEvent, EventHandler, RunEnded, RunStarted, StepEvent
+from lstm_studio.core.objective import Objective
 from lstm_studio.core.progress import Progress
+from lstm_studio.core.sampling import BatchSampler, BucketSampler
 
 
 @dataclass
@@ -79,6 +88,40 @@ def make_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.O
     raise AssertionError(f"validate_training let optimizer {config.optimizer!r} through")
 
 
+@dataclass
+class FitState:
+    """What the loop carries across epochs (with the model's and optimizer's own states,
+    everything a continued run needs)."""
+
+    epoch: int = 0  # epochs completed
+    global_step: int = 0
+    history: list[dict] = field(default_factory=list)
+    best_key: tuple[float, ...] | None = None
+    best_epoch: int | None = None
+    best_state: dict[str, torch.Tensor] | None = None
+    stale: int = 0  # epochs since the last improvement
+    seconds: float = 0.0  # training time of the completed epochs
+
+
+class TrainerCallback:
+    """Hooks into the loop; override what you need. Raising Cancelled from a hook stops the
+    run like the user's Stop does."""
+
+    def on_fit_start(self, trainer: Trainer) -> None: ...
+
+    def on_epoch_start(self, trainer: Trainer, epoch: int) -> None: ...
+
+    def on_step_end(self, trainer: Trainer, event: StepEvent) -> None: ...
+
+    def on_epoch_end(self, trainer: Trainer, entry: dict) -> None: ...
+
+    def on_fit_end(self, trainer: Trainer, result: FitResult) -> None: ...
+
+
+class _NonFinite(Exception):
+    """A step produced a NaN/infinite loss or gradient norm (the weights were not updated)."""
+
+
 def _snapshot(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
 
@@ -93,7 +136,10 @@ class Trainer:
     def __init__(self, model: torch.nn.Module, config: TrainConfig, train: EncodedSet,
                  valid: EncodedSet | None = None, labels: Sequence[str] | None = None,
                  on_event: EventHandler | None = None, progress: Progress | None = None,
-                 run_id: str = "", device: torch.device | str | None = None) -> None:
+                 run_id: str = "", device: torch.device | str | None = None, *,
+                 sampler: BatchSampler | None = None, objective: Objective | None = None,
+                 callbacks: Sequence[TrainerCallback] = (),
+                 state: FitState | None = None) -> None:
         if len(train) == 0:
             raise ConfigError("The training split is empty.")
         self.model = model
@@ -106,16 +152,14 @@ class Trainer:
         self.run_id = run_id
         self.device = resolve_device(str(device) if device is not None else config.device)
         self.task = train.task
-
-    # -- one step -------------------------------------------------------------------------
-    def _loss(self, logits: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor,
-                                                                          torch.Tensor]:
-        if self.task == "lm":
-            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
-                                   ignore_index=IGNORE_INDEX)
-            return loss, torch.zeros((), device=logits.device)
-        correct = (logits.argmax(dim=-1) == targets).sum()
-        return F.cross_entropy(logits, targets), correct
+        self.sampler = sampler or BucketSampler(train.input_lengths(), config.batch_size,
+                                                config.seed)
+        self.objective = objective or Objective(self.task)
+        self.callbacks = list(callbacks)
+        self.state = state or FitState()
+        self.total_steps = 0
+        self.optimizer: torch.optim.Optimizer | None = None
+        self.scheduler: torch.optim.lr_scheduler.ReduceLROnPlateau | None = None
 
     def _validate(self) -> dict:
         if self.valid_set is None:
@@ -124,13 +168,9 @@ class Trainer:
                                 batch_size=max(64, self.config.batch_size * 2),
                                 device=self.device, progress=self.progress)
 
-    def _score(self, metrics: dict, train_loss: float) -> tuple:
-        """Higher is better: accuracy then -loss for classifiers, -loss otherwise."""
-        if not metrics:
-            return (-train_loss,)
-        if self.task == "lm":
-            return (-metrics["loss"],)
-        return (metrics["accuracy"], -metrics["loss"])
+    def _hooks(self, name: str, *args: object) -> None:
+        for callback in self.callbacks:
+            getattr(callback, name)(self, *args)
 
     # -- the loop -------------------------------------------------------------------------
     def fit(self) -> FitResult:
@@ -143,150 +183,176 @@ class Trainer:
             # A 1-thread run must not leave later "automatic" runs in this process at 1.
             torch.set_num_threads(threads_before)
 
+    def _setup(self) -> None:
+        cfg = self.config
+        if self.state.epoch == 0:
+            torch.manual_seed(cfg.seed)
+        self.model.to(self.device)
+        self.model.train()
+        if self.optimizer is None:
+            self.optimizer = make_optimizer(self.model, cfg)
+        if self.scheduler is None and cfg.plateau_schedule:
+            self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+                self.optimizer, mode="min", factor=cfg.plateau_factor,
+                patience=cfg.plateau_patience)
+
     def _fit(self) -> FitResult:
         cfg = self.config
-        torch.manual_seed(cfg.seed)
-        model = self.model.to(self.device)
-        model.train()
-        optimizer = make_optimizer(model, cfg)
-        scheduler = (torch.optim.lr_scheduler.ReduceLROnPlateau(
-            optimizer, mode="min", factor=cfg.plateau_factor, patience=cfg.plateau_patience)
-            if cfg.plateau_schedule else None)
-        params = [p for p in model.parameters() if p.requires_grad]
-        clip = cfg.grad_clip if cfg.grad_clip and cfg.grad_clip > 0 else float("inf")
-        lengths = self.train_set.input_lengths()
-        steps_per_epoch = len(bucket_batches(lengths, cfg.batch_size, True, cfg.seed, 0))
+        self._setup()
+        state = self.state
         epochs = max(1, int(cfg.epochs))
-        total_steps = steps_per_epoch * epochs
+        steps_per_epoch = len(self.sampler.batches(state.epoch + 1))
+        total_steps = self.total_steps = steps_per_epoch * epochs
         self.on_event(RunStarted(self.run_id, total_steps))
-
-        initial = _snapshot(model)
-        history: list[dict] = []
-        best_key: tuple | None = None
-        best_state: dict[str, torch.Tensor] | None = None
-        best_epoch: int | None = None
-        stale = 0
-        global_step = 0
-        started = time.monotonic()
+        self._hooks("on_fit_start")
+        initial = _snapshot(self.model)
+        started = time.monotonic() - state.seconds
         status, message = "finished", ""
         budget = cfg.time_budget_s if cfg.time_budget_s and cfg.time_budget_s > 0 else None
-        out_of_time = False
-        epoch = 0
-        step = 0
+        epoch, step = state.epoch, 0
         try:
-            for epoch in range(1, epochs + 1):
-                model.train()
+            for epoch in range(state.epoch + 1, epochs + 1):
+                self._hooks("on_epoch_start", epoch)
                 epoch_start = time.monotonic()
-                busy = 0.0
-                loss_sum = 0.0
-                correct_sum = 0
-                seen = 0
-                epoch_tokens = 0
-                batches = bucket_batches(lengths, cfg.batch_size, True, cfg.seed, epoch)
-                for step, indices in enumerate(batches, start=1):
-                    if self.progress is not None:
-                        self.progress.update(global_step, total_steps, f"Epoch {epoch}/{epochs}")
-                    tick = time.monotonic()
-                    batch = collate(self.train_set, indices, self.device)
-                    logits = model(batch.ids, batch.lengths)
-                    loss, correct = self._loss(logits, batch.targets)
-                    optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
-                    grad_norm = torch.nn.utils.clip_grad_norm_(params, clip)
-                    loss_value, norm_value, correct_value = torch.stack(
-                        [loss.detach().float(), grad_norm.detach().float().to(loss.device),
-                         correct.float()]).tolist()
-                    if not (math.isfinite(loss_value) and math.isfinite(norm_value)):
-                        what = "loss" if not math.isfinite(loss_value) else "gradient norm"
-                        value = loss_value if what == "loss" else norm_value
-                        status = "failed"
-                        message = (f"Training stopped at epoch {epoch}, step {step}: the {what} "
-                                   f"became {'NaN' if math.isnan(value) else 'infinite'}; "
-                                   "try a lower learning rate or gradient clipping "
-                                   "(the last good weights were kept).")
-                        break
-                    optimizer.step()
-                    global_step += 1
-                    busy += time.monotonic() - tick
-                    epoch_tokens += batch.tokens
-                    count = len(indices)
-                    loss_sum += loss_value * (batch.tokens if self.task == "lm" else count)
-                    seen += batch.tokens if self.task == "lm" else count
-                    correct_sum += int(correct_value)
-                    self.on_event(StepEvent(
-                        epoch=epoch, step=step, steps_per_epoch=steps_per_epoch,
-                        global_step=global_step, loss=loss_value,
-                        accuracy=None if self.task == "lm" else correct_value / count,
-                        grad_norm=norm_value, lr=float(optimizer.param_groups[0]["lr"]),
-                        tokens_per_s=epoch_tokens / busy if busy > 0 else 0.0))
-                    if budget and time.monotonic() - started >= budget:
-                        out_of_time = True
-                        break
-                if status == "failed":
+                try:
+                    train_metrics, step, out_of_time = self._run_epoch(
+                        epoch, epochs, total_steps, started, budget)
+                except _NonFinite as error:
+                    status, message = "failed", str(error)
                     break
-                if self.progress is not None:
-                    self.progress.update(global_step, total_steps, f"Validating epoch {epoch}")
-                train_loss = loss_sum / max(1, seen)
-                metrics = self._validate()
-                key = self._score(metrics, train_loss)
-                improved = best_key is None or key > best_key
-                if improved:
-                    best_key, best_epoch, stale = key, epoch, 0
-                    best_state = _snapshot(model)
-                else:
-                    stale += 1
-                entry = {
-                    "epoch": epoch,
-                    "train_loss": train_loss,
-                    "train_accuracy": None if self.task == "lm" else correct_sum / max(1, seen),
-                    "valid_loss": metrics.get("loss", float("nan")),
-                    "valid_accuracy": metrics.get("accuracy"),
-                    "valid_macro_f1": metrics.get("macro_f1"),
-                    "valid_perplexity": metrics.get("perplexity"),
-                    "seconds": time.monotonic() - epoch_start,
-                    "lr": float(optimizer.param_groups[0]["lr"]),
-                    "tokens_per_s": epoch_tokens / busy if busy > 0 else 0.0,
-                    "improved": improved,
-                }
-                history.append(entry)
-                self.on_event(EpochEvent(
-                    epoch=epoch, epochs=epochs, train_loss=train_loss,
-                    train_accuracy=entry["train_accuracy"], valid_loss=entry["valid_loss"],
-                    valid_accuracy=entry["valid_accuracy"],
-                    valid_macro_f1=entry["valid_macro_f1"],
-                    valid_perplexity=entry["valid_perplexity"], seconds=entry["seconds"],
-                    improved=improved))
-                if scheduler is not None:
-                    scheduler.step(metrics.get("loss", train_loss))
+                entry = self._end_epoch(epoch, epochs, train_metrics, epoch_start)
                 if out_of_time:
                     message = (f"Stopped at the time budget of {budget:g} s during epoch "
-                               f"{epoch} (step {step} of {steps_per_epoch}).")
+                               f"{epoch} (step {step} of {entry['steps']}).")
                     break
-                if cfg.early_stopping and stale >= cfg.early_stopping and epoch < epochs:
+                if cfg.early_stopping and state.stale >= cfg.early_stopping and epoch < epochs:
                     message = (f"Early stopping after epoch {epoch}: no improvement for "
-                               f"{stale} epoch(s).")
+                               f"{state.stale} epoch(s).")
                     break
         except Cancelled:
             status = "stopped"
             message = f"Stopped by the user at epoch {epoch}, step {step}."
 
-        restored = self._restore(model, status, best_state, best_epoch, len(history), initial)
+        restored = self._restore(status, initial)
         message = " ".join(part for part in (message, restored) if part).strip()
         if status == "finished" and not message:
-            message = f"Trained {len(history)} epoch(s)."
-        seconds = time.monotonic() - started
+            message = f"Trained {len(state.history)} epoch(s)."
+        result = FitResult(status, message, state.history, len(state.history),
+                           time.monotonic() - started, state.best_epoch)
+        self._hooks("on_fit_end", result)
         self.on_event(RunEnded(status, message))
-        return FitResult(status, message, history, len(history), seconds, best_epoch)
+        return result
 
-    def _restore(self, model: torch.nn.Module, status: str,
-                 best_state: dict[str, torch.Tensor] | None, best_epoch: int | None,
-                 last_epoch: int, initial: dict[str, torch.Tensor]) -> str:
+    def _run_epoch(self, epoch: int, epochs: int, total_steps: int, started: float,
+                   budget: float | None) -> tuple[dict, int, bool]:
+        """Train one epoch; returns (its training figures, last step, out of time?)."""
+        assert self.optimizer is not None
+        model, state = self.model, self.state
+        model.train()
+        params = [p for p in model.parameters() if p.requires_grad]
+        clip = (self.config.grad_clip if self.config.grad_clip and self.config.grad_clip > 0
+                else float("inf"))
+        lm = self.task == "lm"
+        busy = loss_sum = 0.0
+        correct_sum = seen = epoch_tokens = 0
+        batches = self.sampler.batches(epoch)
+        step = 0
+        out_of_time = False
+        for step, indices in enumerate(batches, start=1):
+            if self.progress is not None:
+                self.progress.update(state.global_step, total_steps, f"Epoch {epoch}/{epochs}")
+            tick = time.monotonic()
+            batch = collate(self.train_set, indices, self.device)
+            logits = model(batch.ids, batch.lengths)
+            loss, correct = self.objective.loss(logits, batch.targets)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            grad_norm = torch.nn.utils.clip_grad_norm_(params, clip)
+            loss_value, norm_value, correct_value = torch.stack(
+                [loss.detach().float(), grad_norm.detach().float().to(loss.device),
+                 correct.float()]).tolist()
+            if not (math.isfinite(loss_value) and math.isfinite(norm_value)):
+                what = "loss" if not math.isfinite(loss_value) else "gradient norm"
+                value = loss_value if what == "loss" else norm_value
+                raise _NonFinite(
+                    f"Training stopped at epoch {epoch}, step {step}: the {what} became "
+                    f"{'NaN' if math.isnan(value) else 'infinite'}; try a lower learning rate "
+                    "or gradient clipping (the last good weights were kept).")
+            self.optimizer.step()
+            state.global_step += 1
+            busy += time.monotonic() - tick
+            epoch_tokens += batch.tokens
+            count = batch.tokens if lm else len(indices)
+            loss_sum += loss_value * count
+            seen += count
+            correct_sum += int(correct_value)
+            event = StepEvent(
+                epoch=epoch, step=step, steps_per_epoch=len(batches),
+                global_step=state.global_step, loss=loss_value,
+                accuracy=None if lm else correct_value / len(indices), grad_norm=norm_value,
+                lr=float(self.optimizer.param_groups[0]["lr"]),
+                tokens_per_s=epoch_tokens / busy if busy > 0 else 0.0)
+            self.on_event(event)
+            self._hooks("on_step_end", event)
+            if budget and time.monotonic() - started >= budget:
+                out_of_time = True
+                break
+        figures = {"train_loss": loss_sum / max(1, seen),
+                   "train_accuracy": None if lm else correct_sum / max(1, seen),
+                   "tokens_per_s": epoch_tokens / busy if busy > 0 else 0.0,
+                   "steps": len(batches)}
+        return figures, step, out_of_time
+
+    def _end_epoch(self, epoch: int, epochs: int, figures: dict, epoch_start: float) -> dict:
+        """Validate, keep the best weights, record the epoch, step the schedule."""
+        assert self.optimizer is not None
+        state = self.state
+        if self.progress is not None:
+            self.progress.update(state.global_step, self.total_steps,
+                                 f"Validating epoch {epoch}")
+        metrics = self._validate()
+        key = self.objective.selection_key(metrics, figures["train_loss"])
+        improved = state.best_key is None or key > state.best_key
+        if improved:
+            state.best_key, state.best_epoch, state.stale = key, epoch, 0
+            state.best_state = _snapshot(self.model)
+        else:
+            state.stale += 1
+        seconds = time.monotonic() - epoch_start
+        entry = {
+            "epoch": epoch,
+            "train_loss": figures["train_loss"],
+            "train_accuracy": figures["train_accuracy"],
+            "valid_loss": metrics.get("loss", float("nan")),
+            "valid_accuracy": metrics.get("accuracy"),
+            "valid_macro_f1": metrics.get("macro_f1"),
+            "valid_perplexity": metrics.get("perplexity"),
+            "seconds": seconds,
+            "lr": float(self.optimizer.param_groups[0]["lr"]),
+            "tokens_per_s": figures["tokens_per_s"],
+            "improved": improved,
+        }
+        state.history.append(entry)
+        state.epoch = epoch
+        state.seconds += seconds
+        self.on_event(EpochEvent(
+            epoch=epoch, epochs=epochs, train_loss=entry["train_loss"],
+            train_accuracy=entry["train_accuracy"], valid_loss=entry["valid_loss"],
+            valid_accuracy=entry["valid_accuracy"], valid_macro_f1=entry["valid_macro_f1"],
+            valid_perplexity=entry["valid_perplexity"], seconds=seconds, improved=improved))
+        if self.scheduler is not None:
+            self.scheduler.step(metrics.get("loss", figures["train_loss"]))
+        self._hooks("on_epoch_end", {**entry, "steps": figures["steps"]})
+        return {**entry, "steps": figures["steps"]}
+
+    def _restore(self, status: str, initial: dict[str, torch.Tensor]) -> str:
         """Put back the best validated weights (or, failing that, the last finite ones)."""
-        if best_state is not None and (self.config.restore_best or status != "finished"):
-            model.load_state_dict(best_state)
-            if best_epoch == last_epoch and status == "finished":
+        state, model = self.state, self.model
+        if state.best_state is not None and (self.config.restore_best or status != "finished"):
+            model.load_state_dict(state.best_state)
+            if state.best_epoch == len(state.history) and status == "finished":
                 return ""
-            return f"Kept the weights of the best epoch ({best_epoch})."
+            return f"Kept the weights of the best epoch ({state.best_epoch})."
         if not _all_finite(model):
             model.load_state_dict(initial)
             return "The weights had become invalid, so the initial weights were kept."

@@ -1,0 +1,33 @@
+"""Which training sequences go into which batch, epoch by epoch.
+
+The trainer asks a `BatchSampler` for an epoch's batches and nothing else, so the plan of an
+epoch can change without touching the loop: length buckets (the default, `BucketSampler`),
+a shard of them per process for data-parallel training, or over-sampled small classes. A
+sampler is a pure function of (its settings, epoch): resuming a run at epoch N gets the same
+batches as the uninterrupted run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from lstm_studio.core.batching import bucket_batches
+
+
+class BatchSampler(Protocol):
+    """`batches(epoch)` -> lists of sequence indices; the same epoch always gives the same."""
+
+    def batches(self, epoch: int) -> list[list[int]]: ...
+
+
+class BucketSampler:
+    """Shuffled, length-bucketed batches (see `batching.bucket_batches`)."""
+
+    def __init__(self, lengths: Sequence[int], batch_size: int, seed: int) -> None:
+        self.lengths = list(lengths)
+        self.batch_size = batch_size
+        self.seed = seed
+
+    def batches(self, epoch: int) -> list[list[int]]:
+        return bucket_batches(self.lengths, self.batch_size, True, self.seed, epoch)
