@@ -176,7 +176,7 @@ def test_trace_lists_enabled_steps_in_order_ending_with_the_cleaned_text() -> No
     assert "1" not in trace[2][1]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(st.text(max_size=80))
 def test_no_step_crashes_on_arbitrary_unicode(text: str) -> None:
     for function in STEP_FUNCTIONS.values():
@@ -185,7 +185,7 @@ def test_no_step_crashes_on_arbitrary_unicode(text: str) -> None:
     assert cleaned == " ".join(cleaned.split())
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(st.lists(st.sampled_from(["< a", "href = '", "' >", "</a>", "http : / /", "www.", " ",
                                  ":", ")", "_", "k", "ă", "\u0301", "🍑", "&", "; ", "\\"]),
                 max_size=40))

@@ -44,7 +44,7 @@ def test_detection_matches_langid(reference: LanguageIdentifier, text: str) -> N
     assert probability == pytest.approx(expected_probability, abs=1e-9)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=60))
 def test_feature_counts_match_on_arbitrary_text(text: str) -> None:
     reference = _shared_reference()
