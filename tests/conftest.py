@@ -65,3 +65,13 @@ def ntc_scv_zips() -> list[Path]:
     if not all(path.is_file() for path in zips):
         pytest.skip("NTC-SCV zips not found in ../shared/data/ntc-scv")
     return zips
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects anything, so both suites check all
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A slow test must say how long it may take: the 60 s default would cut it short."""
+    unbounded = [item.nodeid for item in items
+                 if item.get_closest_marker("slow") and not item.get_closest_marker("timeout")]
+    if unbounded:
+        raise pytest.UsageError("Slow tests need @pytest.mark.timeout(seconds): "
+                                + ", ".join(unbounded))

@@ -113,6 +113,7 @@ def test_split_controls_override_and_random_split(window: Any, finish: Any) -> N
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(5 * 60)  # starts reading the 50,000 NTC-SCV reviews before cancelling
 def test_cancel_keeps_the_previous_data(window: Any, qtbot: Any, finish: Any,
                                         ntc_scv_zips: list) -> None:
     tab = window.data_tab
