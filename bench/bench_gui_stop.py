@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import statistics
 import sys
 import tempfile
@@ -35,22 +34,14 @@ os.environ.setdefault("LSTM_STUDIO_HOME", str(Path(_private) / "home"))
 os.environ.setdefault("LSTM_STUDIO_SETTINGS", str(Path(_private) / "settings.ini"))
 
 TARGET_S = 2.0
-WORDS = {"pos": ["ngon", "tuyệt", "thích"], "neg": ["dở", "tệ", "chán"]}
-FILLER = ["quán", "món", "này", "rất", "nhân_viên", "phục_vụ"]
 
 
 def tiny_dataset() -> Any:
-    from lstm_studio.core.dataset import Dataset, Document
+    """The test's own reviews (tests/gui/test_train_tab.py), so both train on the same data."""
+    sys.path.insert(0, str(REPO_ROOT / "tests" / "gui"))
+    from test_train_tab import tiny_dataset as test_dataset
 
-    rng = random.Random(0)
-    docs = []
-    for split, count in (("train", 80), ("valid", 24), ("test", 24)):
-        for i in range(count):
-            label = "pos" if i % 2 == 0 else "neg"
-            words = [rng.choice(FILLER) for _ in range(rng.randint(3, 9))]
-            words.insert(rng.randrange(len(words) + 1), rng.choice(WORDS[label]))
-            docs.append(Document(" ".join(words), label, split, f"tiny:{split}:{i}"))
-    return Dataset(docs)
+    return test_dataset()
 
 
 def wait_until(app: Any, condition: Callable[[], bool], timeout_s: float = 120.0) -> None:

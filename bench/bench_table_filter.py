@@ -2,7 +2,7 @@
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_table_filter.py [--rows N] [--repeat R]
 
-Builds the same synthetic documents as tests/gui/test_data_tab.py (which checks what the filters
+Builds the synthetic documents of tests/gui/test_data_tab.py (which checks what the filters
 return, not how fast), indexes them once, then times `DocumentTableModel.set_filter` for a
 rare word, a common word, a label and split selection, and clearing the filter. Each figure is
 the median of R runs in this one process. Target: every filter under 100 ms, so typing in the
@@ -25,20 +25,14 @@ sys.path.insert(0, str(REPO_ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 TARGET_MS = 100.0
-WORDS = ["ngon", "dở", "quán", "nhân_viên", "giá", "rẻ", "đắt", "sạch_sẽ", "phở", "bún_chả"]
 
 
 def synthetic(n: int):
-    from lstm_studio.core.dataset import Document
+    """The test's own documents (tests/gui/test_data_tab.py), so both look at the same data."""
+    sys.path.insert(0, str(REPO_ROOT / "tests" / "gui"))
+    from test_data_tab import synthetic as test_documents
 
-    docs = []
-    for i in range(n):
-        words = [WORDS[(i * 7 + k) % len(WORDS)] for k in range(5 + i % 20)]
-        if i % 1000 == 0:
-            words.append("needle_word")
-        docs.append(Document(" ".join(words) + f" số_{i}", "pos" if i % 3 else "neg",
-                             ("train", "valid", "test")[i % 10 % 3], f"synthetic:{i}"))
-    return docs
+    return test_documents(n).documents
 
 
 def main() -> int:
