@@ -5,11 +5,15 @@ one thread) for LSTM, GRU and RNN, and the largest |traced h_t - nn.LSTM output|
 The Inspect tab runs these when a sentence is typed, so they must stay well under a second.
 
 Usage: python bench/bench_gates.py [--tokens T] [--hidden H] [--repeat R]
+A readable table goes to stderr; stdout is one JSON object with the figures in milliseconds,
+{"tokens": 300, "hidden": 128, "repeat": 3, "cells": {"lstm": {"trace_ms": ..., ...}, ...}}.
+This is where tracing speed is measured (tests/core/test_gates_exact.py checks correctness).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -42,7 +46,8 @@ def main() -> int:
 
     torch.set_num_threads(1)
     print(f"{args.tokens} tokens, embedding/hidden {args.hidden}, 1 thread, best of "
-          f"{args.repeat}")
+          f"{args.repeat}", file=sys.stderr)
+    figures: dict[str, dict[str, float]] = {}
     for cell in ("lstm", "gru", "rnn"):
         torch.manual_seed(0)
         model = build_model(ModelConfig(cell=cell, embedding_dim=args.hidden,
@@ -58,7 +63,12 @@ def main() -> int:
         t_grad = _best(lambda m=model, i=ids: gradient_flow(m, i, 0), args.repeat)
         print(f"{cell:>4}: trace {t_trace * 1000:6.0f} ms   prefix predictions "
               f"{t_prefix * 1000:6.0f} ms   gradient flow {t_grad * 1000:6.0f} ms   "
-              f"max |h - nn.{cell.upper()}| {error:.1e}")
+              f"max |h - nn.{cell.upper()}| {error:.1e}", file=sys.stderr)
+        figures[cell] = {"trace_ms": round(t_trace * 1000, 1),
+                         "prefix_predictions_ms": round(t_prefix * 1000, 1),
+                         "gradient_flow_ms": round(t_grad * 1000, 1), "max_abs_error": error}
+    print(json.dumps({"tokens": args.tokens, "hidden": args.hidden, "repeat": args.repeat,
+                      "threads": 1, "cells": figures}))
     return 0
 
 

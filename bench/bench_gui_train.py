@@ -22,6 +22,7 @@ import os
 import random
 import statistics
 import sys
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -33,7 +34,8 @@ sys.path.insert(0, str(REPO_ROOT))
 from ntc_scv import NTC_SCV_DIR, NTC_SCV_ZIPS, zips_present  # noqa: E402
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("LSTM_STUDIO_HOME", str(REPO_ROOT / "bench" / "out" / "home"))
+# Run history of these runs: a temporary folder, never the checkout or the real home.
+os.environ.setdefault("LSTM_STUDIO_HOME", tempfile.mkdtemp(prefix="lstm-studio-bench-home-"))
 
 PROBE_MS = 10
 IDLE_PROBE_MS = 3000

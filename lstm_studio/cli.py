@@ -3,6 +3,10 @@
 Each subcommand lives in its own module under lstm_studio.commands and exposes
 `register(subparsers)`; the module's parser sets `func(args) -> int`. Results go to stdout,
 progress to stderr, and a UserError becomes one clear line on stderr with exit status 2.
+
+The window needs the `gui` extra (PySide6, pyqtgraph); `pip install lstm-studio` alone gives
+the subcommands, and asking it for the window says which extra to install instead of a
+traceback.
 """
 
 from __future__ import annotations
@@ -54,9 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(args_list)
     if args.command is None:
-        from lstm_studio.app import main as gui_main
-
-        return gui_main(self_test=args.self_test)
+        return open_window(self_test=args.self_test)
     try:
         return int(args.func(args) or 0)
     except UserError as error:
@@ -73,6 +75,34 @@ def main(argv: list[str] | None = None) -> int:
         # of stdout from raising again at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+GUI_PACKAGES: tuple[str, ...] = ("PySide6", "shiboken6", "pyqtgraph")
+GUI_EXTRA_HINT = 'pip install "lstm-studio[gui]"'
+
+
+def open_window(self_test: bool = False) -> int:
+    """The desktop app (also the `lstm-studio-gui` entry point), or one line on stderr and
+    exit status 2 when the gui extra is not installed or Qt cannot load."""
+    try:
+        # Qt first: pyqtgraph without a Qt binding fails with a less telling error.
+        import PySide6.QtWidgets  # noqa: F401, I001
+        import pyqtgraph  # noqa: F401
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] not in GUI_PACKAGES:
+            raise
+        print(f"lstm-studio: error: the window needs the gui extra, which is not installed; "
+              f"install it with: {GUI_EXTRA_HINT} (the subcommands work without it: "
+              f"lstm-studio --help)", file=sys.stderr)
+        return 2
+    except ImportError as error:  # installed, but e.g. a system library Qt needs is missing
+        print(f"lstm-studio: error: the window cannot start because Qt failed to load "
+              f"({error}); the subcommands work without it: lstm-studio --help",
+              file=sys.stderr)
+        return 2
+    from lstm_studio.app import main as gui_main
+
+    return gui_main(self_test=self_test)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Build LSTM Studio's double-click bundles (what `make package` runs).
 
-    python packaging/build.py [--reuse | --repack] [--no-deb]
+    python packaging/build.py [--reuse | --repack] [--no-deb] [--out DIR]
 
 1. PyInstaller runs packaging/lstm_studio.spec into dist/lstm-studio/ (one folder).
 2. Linux: torch's own libraries are stripped (PyInstaller's strip=True would also strip numpy's
@@ -9,6 +9,9 @@
    Windows: a .zip, and a setup.exe when Inno Setup's iscc is found. macOS: a .dmg of the .app.
 3. Sizes are printed and written to build/package-manifest.json, together with a fingerprint
    of the sources, so tests can tell whether dist/ is fresh and skip a rebuild.
+
+`--out DIR` puts dist/ and build/ under DIR instead of the checkout (the slow tests build
+there, so a test run leaves the working tree untouched).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import subprocess
 import sys
 import tarfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -34,13 +38,44 @@ import syslibs  # noqa: E402
 
 from lstm_studio import APP_ID, APP_NAME, __version__  # noqa: E402
 
-DIST = ROOT / "dist"
-WORK = ROOT / "build" / "pyinstaller"
-ICON_DIR = WORK / "lstm_studio" / "icons"  # the spec's `workpath` is WORK/<spec name>
-BUNDLE = DIST / "lstm-studio"
-MANIFEST = ROOT / "build" / "package-manifest.json"
 FINGERPRINTED = ("lstm_studio", "resources", "packaging", "pyproject.toml")
 MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where one build writes: `<base>/dist` for what ships, `<base>/build` for the rest."""
+
+    base: Path
+
+    @property
+    def dist(self) -> Path:
+        return self.base / "dist"
+
+    @property
+    def work(self) -> Path:
+        return self.base / "build" / "pyinstaller"
+
+    @property
+    def icon_dir(self) -> Path:
+        return self.work / "lstm_studio" / "icons"  # the spec's `workpath` is work/<spec name>
+
+    @property
+    def bundle(self) -> Path:
+        return self.dist / "lstm-studio"
+
+    @property
+    def manifest(self) -> Path:
+        return self.base / "build" / "package-manifest.json"
+
+    @property
+    def deb_stage(self) -> Path:
+        return self.base / "build" / "deb"
+
+
+CHECKOUT = Layout(ROOT)  # what `make package` and bench/bench_package.py use
+DIST, WORK, ICON_DIR = CHECKOUT.dist, CHECKOUT.work, CHECKOUT.icon_dir
+BUNDLE, MANIFEST = CHECKOUT.bundle, CHECKOUT.manifest
 
 
 def platform_tag() -> str:
@@ -77,9 +112,9 @@ def tree_size(path: Path) -> int:
     return sum(p.lstat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
 
 
-def run_pyinstaller() -> None:
+def run_pyinstaller(layout: Layout = CHECKOUT) -> None:
     command = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-               "--workpath", str(WORK), "--distpath", str(DIST),
+               "--workpath", str(layout.work), "--distpath", str(layout.dist),
                str(HERE / "lstm_studio.spec")]
     subprocess.run(command, check=True, cwd=ROOT)
 
@@ -145,14 +180,14 @@ def deb_control(installed_kb: int, glibc: str | None, architecture: str) -> str:
     )
 
 
-def make_deb(bundle: Path) -> Path | None:
+def make_deb(bundle: Path, layout: Layout = CHECKOUT) -> Path | None:
     """dist/lstm-studio_<version>_<arch>.deb: /opt/lstm-studio, /usr/bin link, menu entry."""
     if not shutil.which("dpkg-deb") or not shutil.which("dpkg"):
         return None
     architecture = subprocess.run(["dpkg", "--print-architecture"], capture_output=True,
                                   text=True, check=True).stdout.strip()
-    out = DIST / f"lstm-studio_{__version__}_{architecture}.deb"
-    stage = ROOT / "build" / "deb"
+    out = layout.dist / f"lstm-studio_{__version__}_{architecture}.deb"
+    stage = layout.deb_stage
     shutil.rmtree(stage, ignore_errors=True)
     link_tree(bundle, stage / "opt" / "lstm-studio")
     (stage / "opt" / "lstm-studio" / "install.sh").unlink(missing_ok=True)  # dpkg does that job
@@ -196,23 +231,25 @@ def find_iscc() -> str | None:
     return None
 
 
-def make_windows_installers(bundle: Path) -> list[Path]:
-    outputs = [Path(shutil.make_archive(str(DIST / release_name()), "zip", DIST, bundle.name))]
+def make_windows_installers(bundle: Path, layout: Layout = CHECKOUT) -> list[Path]:
+    dist = layout.dist
+    outputs = [Path(shutil.make_archive(str(dist / release_name()), "zip", dist, bundle.name))]
     iscc = find_iscc()
     if iscc:
         subprocess.run([iscc, f"/DAppVersion={__version__}", f"/DBundleDir={bundle}",
-                        f"/DIconFile={ICON_DIR / 'lstm-studio.ico'}",
-                        f"/DOutputDir={DIST}", f"/DOutputName={release_name()}-setup",
+                        f"/DIconFile={layout.icon_dir / 'lstm-studio.ico'}",
+                        f"/DOutputDir={dist}", f"/DOutputName={release_name()}-setup",
                         str(HERE / "windows" / "lstm-studio.iss")], check=True)
-        outputs.append(DIST / f"{release_name()}-setup.exe")
+        outputs.append(dist / f"{release_name()}-setup.exe")
     else:
         print("Inno Setup (iscc) not found: no setup.exe, only the .zip.")
     return outputs
 
 
-def make_macos_dmg() -> list[Path]:
-    out = DIST / f"{release_name()}.dmg"
-    subprocess.run(["sh", str(HERE / "macos" / "make_dmg.sh"), str(DIST / f"{APP_NAME}.app"),
+def make_macos_dmg(layout: Layout = CHECKOUT) -> list[Path]:
+    out = layout.dist / f"{release_name()}.dmg"
+    subprocess.run(["sh", str(HERE / "macos" / "make_dmg.sh"),
+                    str(layout.dist / f"{APP_NAME}.app"),
                     str(out), f"{APP_NAME} {__version__}"], check=True)
     return [out]
 
@@ -224,51 +261,57 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-deb", action="store_true", help="do not build the .deb")
     parser.add_argument("--repack", action="store_true",
                         help="skip PyInstaller: pack the dist/lstm-studio already there")
+    parser.add_argument("--out", metavar="DIR", type=Path,
+                        help="write dist/ and build/ under DIR instead of the checkout")
     args = parser.parse_args(argv)
+    layout = Layout(args.out.resolve()) if args.out else CHECKOUT
+    bundle = layout.bundle
 
     started = time.perf_counter()
     fingerprint = source_fingerprint()
-    if args.reuse and is_fresh(fingerprint):
-        print(f"dist/lstm-studio is up to date with the sources ({MANIFEST.name}); reusing it.")
+    if args.reuse and is_fresh(fingerprint, layout):
+        print(f"{bundle} is up to date with the sources ({layout.manifest.name}); reusing it.")
         return 0
-    MANIFEST.unlink(missing_ok=True)
-    repacked = args.repack and BUNDLE.is_dir()
+    layout.manifest.unlink(missing_ok=True)
+    repacked = args.repack and bundle.is_dir()
     if not repacked:
-        run_pyinstaller()
+        run_pyinstaller(layout)
     built_s = time.perf_counter() - started
     outputs: list[Path] = []
     saved = 0
     if sys.platform.startswith("linux"):
-        saved = strip_torch_libraries(BUNDLE)
-        add_linux_extras(BUNDLE)
-        outputs.append(make_tarball(BUNDLE, DIST / f"{release_name()}.tar.gz"))
-        deb = None if args.no_deb else make_deb(BUNDLE)
+        saved = strip_torch_libraries(bundle)
+        add_linux_extras(bundle)
+        outputs.append(make_tarball(bundle, layout.dist / f"{release_name()}.tar.gz"))
+        deb = None if args.no_deb else make_deb(bundle, layout)
         outputs += [deb] if deb else []
     elif sys.platform == "win32":
-        outputs += make_windows_installers(BUNDLE)
+        outputs += make_windows_installers(bundle, layout)
     elif sys.platform == "darwin":
-        outputs += make_macos_dmg()
+        outputs += make_macos_dmg(layout)
 
     manifest = {
         "version": __version__,
         "platform": platform_tag(),
         "fingerprint": None if repacked else fingerprint,  # a repack may hold older sources
-        "bundle": str(BUNDLE.relative_to(ROOT)),
-        "bundle_mb": round(tree_size(BUNDLE) / MB, 1),
+        # Paths relative to the layout's base: the checkout unless --out said otherwise.
+        "bundle": str(bundle.relative_to(layout.base)),
+        "bundle_mb": round(tree_size(bundle) / MB, 1),
         "stripped_mb": round(saved / MB, 1),
-        "outputs": {str(p.relative_to(ROOT)): round(p.stat().st_size / MB, 1) for p in outputs},
+        "outputs": {str(p.relative_to(layout.base)): round(p.stat().st_size / MB, 1)
+                    for p in outputs},
         "pyinstaller_s": round(built_s, 1),
         "total_s": round(time.perf_counter() - started, 1),
     }
-    MANIFEST.parent.mkdir(parents=True, exist_ok=True)
-    MANIFEST.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    layout.manifest.parent.mkdir(parents=True, exist_ok=True)
+    layout.manifest.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     print(f"bundle  {manifest['bundle']}: {manifest['bundle_mb']} MB "
           f"(stripping torch saved {manifest['stripped_mb']} MB)")
     for name, size in manifest["outputs"].items():
         print(f"output  {name}: {size} MB")
     print(f"time    PyInstaller {manifest['pyinstaller_s']} s, total {manifest['total_s']} s")
     if sys.platform.startswith("linux") and shutil.which("ldd"):
-        report_system_libraries(BUNDLE)
+        report_system_libraries(bundle)
     return 0
 
 
@@ -283,13 +326,14 @@ def report_system_libraries(bundle: Path) -> None:
               + ", ".join(sorted(extra)))
 
 
-def is_fresh(fingerprint: str) -> bool:
+def is_fresh(fingerprint: str, layout: Layout = CHECKOUT) -> bool:
     try:
-        manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+        manifest = json.loads(layout.manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    outputs_there = all((ROOT / name).is_file() for name in manifest.get("outputs", {}))
-    return manifest.get("fingerprint") == fingerprint and BUNDLE.is_dir() and outputs_there
+    outputs_there = all((layout.base / name).is_file() for name in manifest.get("outputs", {}))
+    return (manifest.get("fingerprint") == fingerprint and layout.bundle.is_dir()
+            and outputs_there)
 
 
 if __name__ == "__main__":

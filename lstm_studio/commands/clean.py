@@ -2,24 +2,27 @@
 
 The cleaned dataset is written atomically as CSV (text, label, split), which `lstm-studio data`
 and `train` read back. The report (documents changed per step, languages detected, documents
-dropped and why) goes to stdout, as a table or as JSON with --json.
+dropped and why) goes to stdout, as a table or as JSON with --json. With `--project FILE` the
+sources and the Clean tab's settings come from the project; flags given here change them.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+from dataclasses import replace
 from pathlib import Path
 
 from lstm_studio.commands.common import StderrBar, print_json
 from lstm_studio.commands.data import add_source_arguments, data_config_from_args, format_table
+from lstm_studio.commands.project_args import given, load_dataset, open_project
 from lstm_studio.core.atomic import atomic_write
 from lstm_studio.core.cleaning import CleaningReport, clean_dataset
 from lstm_studio.core.cleaning_steps import STEP_TITLES
 from lstm_studio.core.config import CLEANING_STEPS, CleaningConfig, validate_cleaning
 from lstm_studio.core.dataset import Dataset
 from lstm_studio.core.errors import ConfigError
-from lstm_studio.core.readers import load_sources
+from lstm_studio.core.project import Project
 
 
 def _flag(step: str) -> str:
@@ -39,8 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="where to write the cleaned dataset")
     parser.add_argument("--lang", action="append", default=[], metavar="CODE",
                         help="language to keep, ISO 639-1 (repeatable or comma list; default vi)")
-    parser.add_argument("--threshold", type=float, default=CleaningConfig().threshold,
-                        help="minimum langid probability to keep a document (default 0.9)")
+    parser.add_argument("--threshold", type=float,
+                        help="minimum langid probability to keep a document (default "
+                             f"{CleaningConfig().threshold})")
     parser.add_argument("--candidates", metavar="CODES",
                         help="only consider these languages in detection (comma list)")
     parser.add_argument("--no-language", action="store_true",
@@ -64,8 +68,11 @@ def _codes(values: list[str]) -> list[str]:
     return [code.strip() for value in values for code in value.split(",") if code.strip()]
 
 
-def cleaning_config_from_args(args: argparse.Namespace) -> CleaningConfig:
-    config = CleaningConfig()
+def cleaning_config_from_args(args: argparse.Namespace,
+                              project: Project | None = None) -> CleaningConfig:
+    """The project's cleaning settings (or the defaults) with the flags given here on top."""
+    config = (CleaningConfig() if project is None
+              else replace(project.cleaning, steps=dict(project.cleaning.steps)))
     if args.steps is not None:
         chosen = _codes([args.steps])
         unknown = sorted(set(chosen) - set(CLEANING_STEPS))
@@ -78,11 +85,15 @@ def cleaning_config_from_args(args: argparse.Namespace) -> CleaningConfig:
             config.steps[step] = False
     if args.lang:
         config.languages = _codes(args.lang)
+        config.detect_language = True
     if args.candidates:
         config.candidate_languages = _codes([args.candidates])
-    config.threshold = args.threshold
-    config.detect_language = not args.no_language
-    config.drop_empty = not args.keep_empty
+    if given(args.threshold):
+        config.threshold = args.threshold
+    if args.no_language:
+        config.detect_language = False
+    if args.keep_empty:
+        config.drop_empty = False
     if args.workers is not None and args.workers < 1:
         raise ConfigError("--workers must be at least 1.")
     return config
@@ -120,10 +131,11 @@ def format_report(report: CleaningReport, out: str, show_dropped: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = cleaning_config_from_args(args)
+    project = open_project(args)
+    config = cleaning_config_from_args(args, project)
     validate_cleaning(config)  # before spending time on reading
-    dataset = load_sources(args.paths, data_config_from_args(args),
-                           progress=StderrBar("Reading").progress())
+    data_config = data_config_from_args(args, project)
+    dataset = load_dataset(data_config.sources, data_config, StderrBar("Reading").progress())
     result = clean_dataset(dataset, config, progress=StderrBar("Cleaning").progress(),
                            workers=args.workers)
     write_csv(result.dataset, args.out)

@@ -1,6 +1,7 @@
 """`lstm-studio data PATH...`: load dataset sources and print their summary.
 
 A readable table on stdout (or JSON with --json), a progress bar on stderr while reading.
+`--project FILE` reads the sources and split decisions saved in a project instead.
 """
 
 from __future__ import annotations
@@ -10,8 +11,15 @@ import time
 from typing import Any
 
 from lstm_studio.commands.common import StderrBar, print_json
+from lstm_studio.commands.project_args import (
+    add_project_argument,
+    given,
+    open_project,
+    source_paths,
+)
 from lstm_studio.core.config import DataConfig
 from lstm_studio.core.errors import ConfigError, DataError
+from lstm_studio.core.project import Project
 from lstm_studio.core.readers import load_sources
 from lstm_studio.core.summary import DatasetSummary, random_split, summarize
 
@@ -26,31 +34,41 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_source_arguments(parser)
     parser.add_argument("--random-split", metavar="TRAIN,VALID,TEST",
                         help="re-split at random, stratified by label (e.g. 0.8,0.1,0.1)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of --random-split")
+    parser.add_argument("--seed", type=int, help="seed of --random-split (default 0)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.set_defaults(func=run)
 
 
 def add_source_arguments(parser: argparse.ArgumentParser) -> None:
-    """The flags that say how to read sources (shared with other commands that load data)."""
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="dataset sources")
+    """The flags that say how to read sources (shared with other commands that load data),
+    --project included: its sources are used when no PATH is given."""
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="dataset sources (default: the --project's)")
     parser.add_argument("--split-override", action="append", default=[], metavar="PATH=SPLIT",
                         help="send every document of a source to a split (repeatable)")
     parser.add_argument("--text-column", help="CSV/TSV column or JSON key holding the text")
     parser.add_argument("--label-column", help="CSV/TSV column or JSON key holding the label")
     parser.add_argument("--encoding", help="text encoding when not UTF-8/UTF-16 (e.g. cp1258)")
+    add_project_argument(parser)
 
 
-def data_config_from_args(args: argparse.Namespace) -> DataConfig:
-    overrides: dict[str, str] = {}
+def data_config_from_args(args: argparse.Namespace,
+                          project: Project | None = None) -> DataConfig:
+    """How to read the sources: the project's data settings (if any) with the command line's
+    on top. The project's random re-split carries over; only `data` can set a new one."""
+    base = project.data if project is not None else DataConfig()
+    overrides = dict(base.split_overrides)
     for item in args.split_override:
         path, sep, split = item.rpartition("=")
         if not sep or not path or not split:
             raise DataError(f"--split-override '{item}' must look like PATH=SPLIT.")
         overrides[path] = split
-    return DataConfig(sources=list(args.paths), split_overrides=overrides,
-                      encoding=args.encoding, text_column=args.text_column,
-                      label_column=args.label_column)
+    return DataConfig(
+        sources=source_paths(args, project), split_overrides=overrides,
+        encoding=args.encoding if given(args.encoding) else base.encoding,
+        text_column=args.text_column if given(args.text_column) else base.text_column,
+        label_column=args.label_column if given(args.label_column) else base.label_column,
+        random_split=base.random_split, random_split_seed=base.random_split_seed)
 
 
 def parse_ratios(text: str) -> tuple[float, float, float]:
@@ -64,14 +82,15 @@ def parse_ratios(text: str) -> tuple[float, float, float]:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = data_config_from_args(args)
+    config = data_config_from_args(args, open_project(args))
     if args.random_split:
         config.random_split = parse_ratios(args.random_split)
+    if given(args.seed):
         config.random_split_seed = args.seed
     bar = StderrBar("Reading")
     started = time.monotonic()
-    dataset = load_sources(args.paths, config, progress=bar.progress())
-    seconds = time.monotonic() - started
+    dataset = load_sources(config.sources, config, progress=bar.progress())
+    seconds = time.monotonic() - started  # reading only, as before --project existed
     if config.random_split is not None:
         dataset = random_split(dataset, config.random_split, config.random_split_seed)
     summary = summarize(dataset)

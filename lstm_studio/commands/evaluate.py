@@ -1,7 +1,8 @@
 """`lstm-studio eval MODEL PATH...`: score a saved model on a split of some dataset.
 
 The model's stored cleaning text steps and vocabulary are applied to every document (language
-filtering is a dataset decision, so no document is dropped here).
+filtering is a dataset decision, so no document is dropped here). `lstm-studio eval --project
+FILE` scores the project's model on the project's data, split as the project splits it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "eval", help="evaluate a saved model on a dataset",
         description="Accuracy, macro-F1, per-class scores and the confusion matrix of a "
                     "classifier (loss and perplexity of a language model) on one split.")
-    parser.add_argument("model", metavar="MODEL", help="model file written by `train`")
+    parser.add_argument("model", metavar="MODEL", nargs="?",
+                        help="model file written by `train` (default: the --project's)")
     add_source_arguments(parser)
     parser.add_argument("--split", choices=[*SPLITS, "all"],
                         help="split to score (default: test when present, else all documents)")
@@ -31,13 +33,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from lstm_studio.commands.data import data_config_from_args
+    from lstm_studio.commands.project_args import load_dataset, model_path, open_project
     from lstm_studio.core.checkpoint import load_checkpoint
     from lstm_studio.core.evaluation import evaluate
-    from lstm_studio.core.readers import load_sources
 
-    bundle = load_checkpoint(args.model)
-    dataset = load_sources(args.paths, data_config_from_args(args),
-                           progress=StderrBar("Reading").progress())
+    project = open_project(args)
+    bundle = load_checkpoint(model_path(args, project))
+    data_config = data_config_from_args(args, project)
+    dataset = load_dataset(data_config.sources, data_config, StderrBar("Reading").progress())
     split = args.split or ("test" if dataset.split("test") else "all")
     documents = dataset.documents if split == "all" else dataset.split(split)
     metrics = evaluate(bundle, documents, progress=StderrBar("Evaluating").progress(),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 from lstm_studio.commands.common import print_json
+from lstm_studio.commands.project_args import open_project
 from lstm_studio.commands.train import add_cleaning_arguments, cleaning_config_from_args
 from lstm_studio.core.ngram import SMOOTHINGS
 
@@ -42,8 +43,9 @@ def run(args: argparse.Namespace) -> int:
     from lstm_studio.core.ngram import NGramModel
     from lstm_studio.core.tokenize import tokenize
 
-    cleaning = cleaning_config_from_args(args)
-    dataset, _, _ = load_and_clean(args, cleaning, quiet=args.json)
+    project = open_project(args)
+    cleaning = cleaning_config_from_args(args, project)
+    dataset, _, _ = load_and_clean(args, cleaning, quiet=args.json, project=project)
 
     def words(text: str) -> list[str]:
         if cleaning is not None:

@@ -1,7 +1,8 @@
 """`lstm-studio predict MODEL "text"`: a classifier's label and probabilities for one text.
 
 The text goes through the model's stored cleaning and vocabulary, exactly as in training. For
-a language model it prints the most likely next words instead.
+a language model it prints the most likely next words instead. `--project FILE` without MODEL
+uses the model the project was trained into.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 from lstm_studio.commands.common import print_json
+from lstm_studio.commands.project_args import add_project_argument, model_path, open_project
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,8 +18,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "predict", help="classify a text with a saved model",
         description="Apply the model's cleaning and vocabulary to TEXT and print the predicted "
                     "label with every label's probability (next words for a language model).")
-    parser.add_argument("model", metavar="MODEL", help="model file written by `train`")
+    parser.add_argument("model", metavar="MODEL", nargs="?",
+                        help="model file written by `train` (default: the --project's)")
     parser.add_argument("text", metavar="TEXT", help="the text to classify")
+    add_project_argument(parser)
     parser.add_argument("--top", type=int, default=10, help="next words to list (language model)")
     parser.add_argument("--json", action="store_true", help="print the prediction as JSON")
     parser.set_defaults(func=run)
@@ -26,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from lstm_studio.core.checkpoint import load_checkpoint
 
-    bundle = load_checkpoint(args.model)
+    bundle = load_checkpoint(model_path(args, open_project(args)))
     encoded = bundle.prepare(args.text)
     tokens = {"cleaned": encoded.cleaned, "tokens": encoded.tokens,
               "oov": [t for t, o in zip(encoded.tokens, encoded.oov, strict=True) if o]}
@@ -40,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{p:.4f}  {word}")
         return 0
     probabilities = bundle.predict(args.text)
-    label = max(probabilities, key=probabilities.get)
+    label = max(probabilities, key=lambda name: probabilities[name])
     if args.json:
         print_json({"label": label, "probabilities": probabilities, **tokens})
         return 0

@@ -1,7 +1,10 @@
 """`lstm-studio train PATH...`: load, clean, train with a progress bar, print final metrics.
 
 Flags left unset keep the preset's (or the config default's) value, so `--preset BiLSTM
---hidden 64` means "the BiLSTM preset with a smaller hidden state".
+--hidden 64` means "the BiLSTM preset with a smaller hidden state". With `--project FILE` the
+project's sources and Clean, Vocabulary and Train settings are the starting point instead of
+the defaults (the preset and the flags given here still go on top), and its data is cleaned
+only if the project had run cleaning, as the app does.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from lstm_studio.commands.common import StderrBar, print_json
+from lstm_studio.commands.project_args import given, load_dataset, open_project
 from lstm_studio.core.config import (
     CELLS,
     CLEANING_STEPS,
@@ -34,6 +38,9 @@ from lstm_studio.core.config import (
 from lstm_studio.core.errors import ConfigError, DataError
 from lstm_studio.core.paths import user_data_dir
 from lstm_studio.core.progress import Progress
+from lstm_studio.core.project import Project
+
+DEFAULT_LANG = "vi"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,33 +53,38 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_source_arguments(parser)
     add_cleaning_arguments(parser)
     model = parser.add_argument_group("model")
-    model.add_argument("--task", choices=TASKS, default="classify")
+    model.add_argument("--task", choices=TASKS, help="default: classify")
     model.add_argument("--preset", choices=sorted(PRESETS), help="start from a named preset")
     model.add_argument("--cell", choices=CELLS)
     model.add_argument("--nonlinearity", choices=NONLINEARITIES, help="plain rnn cell only")
     model.add_argument("--embedding", type=int, help="embedding size")
     model.add_argument("--hidden", type=int, help="hidden size")
     model.add_argument("--layers", type=int)
-    model.add_argument("--bidirectional", action="store_true", default=None)
+    model.add_argument("--bidirectional", action=argparse.BooleanOptionalAction)
     model.add_argument("--dropout", type=float)
     model.add_argument("--pooling", choices=POOLINGS)
-    model.add_argument("--tie-weights", action="store_true", help="language model only")
+    model.add_argument("--tie-weights", action=argparse.BooleanOptionalAction,
+                       help="language model only")
     vocab = parser.add_argument_group("vocabulary")
-    vocab.add_argument("--vocab-size", type=int, default=VocabConfig().max_size)
-    vocab.add_argument("--min-freq", type=int, default=1)
+    vocab.add_argument("--vocab-size", type=int,
+                       help=f"most frequent words kept (default {VocabConfig().max_size}; 0: all)")
+    vocab.add_argument("--min-freq", type=int, help="default 1")
     vocab.add_argument("--max-len", type=int,
                        help="truncate documents to this many tokens (default: 95th percentile)")
     train = parser.add_argument_group("training")
-    train.add_argument("--epochs", type=int, default=5)
-    train.add_argument("--batch-size", type=int, default=64)
-    train.add_argument("--lr", type=float, default=1e-3)
-    train.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
-    train.add_argument("--weight-decay", type=float, default=0.0)
-    train.add_argument("--clip", type=float, default=1.0, help="gradient clipping norm (0: off)")
-    train.add_argument("--plateau", action="store_true", help="halve the lr on a plateau")
+    defaults = TrainConfig()
+    train.add_argument("--epochs", type=int, help=f"default {defaults.epochs}")
+    train.add_argument("--batch-size", type=int, help=f"default {defaults.batch_size}")
+    train.add_argument("--lr", type=float, help=f"default {defaults.lr:g}")
+    train.add_argument("--optimizer", choices=OPTIMIZERS, help=f"default {defaults.optimizer}")
+    train.add_argument("--weight-decay", type=float, help="default 0")
+    train.add_argument("--clip", type=float,
+                       help=f"gradient clipping norm (default {defaults.grad_clip:g}; 0: off)")
+    train.add_argument("--plateau", action=argparse.BooleanOptionalAction,
+                       help="halve the lr on a plateau")
     train.add_argument("--early-stopping", type=int, metavar="PATIENCE")
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--device", default="cpu", help="cpu, cuda, mps or auto")
+    train.add_argument("--seed", type=int, help="default 0")
+    train.add_argument("--device", help="cpu, cuda, mps or auto (default cpu)")
     train.add_argument("--threads", type=int, help="CPU threads for torch")
     train.add_argument("--budget-seconds", type=float,
                        help="stop training (after validating) once it has run this long")
@@ -84,34 +96,53 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def add_cleaning_arguments(parser: argparse.ArgumentParser, default_lang: str = "vi") -> None:
+def add_cleaning_arguments(parser: argparse.ArgumentParser,
+                           default_lang: str = DEFAULT_LANG) -> None:
     group = parser.add_argument_group("cleaning")
     group.add_argument("--no-clean", action="store_true", help="use the text as it is")
-    group.add_argument("--lang", default=default_lang,
-                       help="languages to keep, comma-separated ('any': no language filter)")
-    group.add_argument("--lang-threshold", type=float, default=0.9)
+    group.add_argument("--lang", help="languages to keep, comma-separated ('any': no language "
+                                      f"filter; default {default_lang})")
+    parser.set_defaults(default_lang=default_lang)
+    group.add_argument("--lang-threshold", type=float,
+                       help=f"default {CleaningConfig().threshold}")
     group.add_argument("--skip-step", action="append", default=[], choices=CLEANING_STEPS,
                        help="leave one cleaning step out (repeatable)")
 
 
-def cleaning_config_from_args(args: argparse.Namespace) -> CleaningConfig | None:
+def cleaning_config_from_args(args: argparse.Namespace,
+                              project: Project | None = None) -> CleaningConfig | None:
+    """None (no cleaning) for --no-clean, and for a project that had not run cleaning unless a
+    cleaning flag is given; otherwise the project's (or the default) settings plus the flags."""
     if args.no_clean:
         return None
-    languages = [lang.strip() for lang in args.lang.split(",") if lang.strip()]
-    detect = bool(languages) and languages != ["any"]
-    return CleaningConfig(steps={s: s not in args.skip_step for s in CLEANING_STEPS},
-                          detect_language=detect, languages=languages if detect else [],
-                          threshold=args.lang_threshold)
+    flags_given = given(args.lang) or given(args.lang_threshold) or bool(args.skip_step)
+    if project is not None and not project.cleaning_ran and not flags_given:
+        return None
+    lang = args.lang
+    if project is not None:
+        base = replace(project.cleaning, steps=dict(project.cleaning.steps))
+    else:
+        base = CleaningConfig()
+        lang = lang if given(lang) else args.default_lang
+    for step in args.skip_step:
+        base.steps[step] = False
+    if given(lang):
+        languages = [code.strip() for code in lang.split(",") if code.strip()]
+        base.detect_language = bool(languages) and languages != ["any"]
+        base.languages = languages if base.detect_language else []
+    if given(args.lang_threshold):
+        base.threshold = args.lang_threshold
+    return base
 
 
 def load_and_clean(args: argparse.Namespace, cleaning: CleaningConfig | None,
-                   quiet: bool = False):
-    """Load the sources named on the command line and clean them; returns (dataset, report)."""
+                   quiet: bool = False, project: Project | None = None):
+    """Load the sources (the command line's, else the project's) and clean them; returns
+    (dataset, data config, cleaning report)."""
     from lstm_studio.commands.data import data_config_from_args
-    from lstm_studio.core.readers import load_sources
 
-    data_config = data_config_from_args(args)
-    dataset = load_sources(args.paths, data_config, progress=StderrBar("Reading").progress())
+    data_config = data_config_from_args(args, project)
+    dataset = load_dataset(data_config.sources, data_config, StderrBar("Reading").progress())
     report = None
     if cleaning is not None:
         from lstm_studio.core.cleaning import clean_dataset
@@ -127,30 +158,44 @@ def load_and_clean(args: argparse.Namespace, cleaning: CleaningConfig | None,
     return dataset, data_config, report
 
 
-def configs_from_args(args: argparse.Namespace) -> tuple[VocabConfig, ModelConfig, TrainConfig]:
-    model = ModelConfig(task=args.task)
+def _given_only(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def configs_from_args(args: argparse.Namespace, project: Project | None = None
+                      ) -> tuple[VocabConfig, ModelConfig, TrainConfig]:
+    """Vocabulary, model and training settings: the project's (or the defaults), then the
+    preset, then every flag given on the command line."""
+    model = project.model if project is not None else ModelConfig()
+    task = args.task or model.task
+    model = replace(model, task=task)
     if args.preset:
         model = replace(model, **PRESETS[args.preset])
-    overrides: dict[str, Any] = {
+    model = replace(model, **_given_only({
         "cell": args.cell, "nonlinearity": args.nonlinearity, "embedding_dim": args.embedding,
         "hidden_size": args.hidden, "num_layers": args.layers,
         "bidirectional": args.bidirectional, "dropout": args.dropout, "pooling": args.pooling,
-    }
-    model = replace(model, **{k: v for k, v in overrides.items() if v is not None})
-    if args.task == "lm" and model.bidirectional and args.bidirectional is None:
+        "tie_weights": args.tie_weights}))
+    if task == "lm" and model.bidirectional and args.bidirectional is None:
         model = replace(model, bidirectional=False)  # a BiLSTM preset used for an LM
-    if args.tie_weights:
-        model = replace(model, tie_weights=True)
     if model.cell != "rnn" and args.nonlinearity is None:
         model = replace(model, nonlinearity="tanh")
-    vocab = VocabConfig(min_freq=args.min_freq, max_size=args.vocab_size or None,
-                        max_len=args.max_len, lm_specials=args.task == "lm")
-    train = TrainConfig(optimizer=args.optimizer, lr=args.lr, weight_decay=args.weight_decay,
-                        plateau_schedule=args.plateau, batch_size=args.batch_size,
-                        epochs=args.epochs, grad_clip=args.clip or None,
-                        early_stopping=args.early_stopping, seed=args.seed, device=args.device,
-                        threads=args.threads, max_len=args.max_len,
-                        time_budget_s=args.budget_seconds)
+
+    vocab = project.vocabulary if project is not None else VocabConfig()
+    vocab = replace(vocab, lm_specials=task == "lm", **_given_only({
+        "min_freq": args.min_freq, "max_len": args.max_len}))
+    if given(args.vocab_size):
+        vocab = replace(vocab, max_size=args.vocab_size or None)  # 0: keep every word
+
+    train = project.training if project is not None else TrainConfig()
+    train = replace(train, **_given_only({
+        "optimizer": args.optimizer, "lr": args.lr, "weight_decay": args.weight_decay,
+        "plateau_schedule": args.plateau, "batch_size": args.batch_size,
+        "epochs": args.epochs, "early_stopping": args.early_stopping, "seed": args.seed,
+        "device": args.device, "threads": args.threads, "max_len": args.max_len,
+        "time_budget_s": args.budget_seconds}))
+    if given(args.clip):
+        train = replace(train, grad_clip=args.clip or None)  # 0: no clipping
     if train.batch_size < 1 or train.epochs < 1:
         raise ConfigError("Batch size and epochs must be at least 1.")
     return vocab, model, train
@@ -196,9 +241,10 @@ def format_metrics(name: str, metrics: dict | None) -> str:
 def run(args: argparse.Namespace) -> int:
     from lstm_studio.core.pipeline import train_model
 
-    vocab_config, model_config, train_config = configs_from_args(args)
-    cleaning = cleaning_config_from_args(args)
-    dataset, data_config, _ = load_and_clean(args, cleaning, quiet=args.json)
+    project = open_project(args)
+    vocab_config, model_config, train_config = configs_from_args(args, project)
+    cleaning = cleaning_config_from_args(args, project)
+    dataset, data_config, _ = load_and_clean(args, cleaning, quiet=args.json, project=project)
     out = Path(args.out) if args.out else default_model_path()
     progress = StderrBar("Training").progress()
     with stop_on_first_interrupt(progress):

@@ -170,14 +170,15 @@ def evaluate(bundle_or_model: Any, documents: Sequence[Document], *, vocab: Any 
     labels = list(labels or [])
     index = {label: i for i, label in enumerate(labels)}
     kept = [doc for doc in documents if doc.label is not None]
+    kept_labels = [doc.label for doc in documents if doc.label is not None]  # in kept's order
     if not kept:
         raise DataError("None of the documents has a label, so there is nothing to score.")
-    unknown = sorted({doc.label for doc in kept if doc.label not in index})
+    unknown = sorted({label for label in kept_labels if label not in index})
     if unknown:
         raise DataError(f"The documents have labels the model was not trained on: "
                         f"{', '.join(map(str, unknown[:5]))}.")
     ids = [encode(doc.text) for doc in kept]
-    data = encode_classification(ids, [index[doc.label] for doc in kept], max_len,
+    data = encode_classification(ids, [index[label] for label in kept_labels], max_len,
                                  vocab.unk_id)
     return evaluate_encoded(model, data, labels, kept, batch_size, device, progress,
                             misclassified_limit)

@@ -95,11 +95,13 @@ def diagram_values(direction_trace: Any, step: int, unit: int) -> dict[str, floa
         "h_prev": float(d.h_prev[step, unit]),
         "h": float(d.h[step, unit]),
     }
+    gate_values: dict[str, float] = {}  # the same numbers, never None
     for name, gate in d.gates.items():
-        values[name if name != "h" else "pre_h"] = float(gate.value[step, unit])
+        value = gate_values[name] = float(gate.value[step, unit])
+        values[name if name != "h" else "pre_h"] = value
         values[f"s_{name}"] = float(gate.pre[step, unit])
     if d.cell == "lstm":
-        f, i, g = values["f"], values["i"], values["g"]
+        f, i, g = gate_values["f"], gate_values["i"], gate_values["g"]
         c_prev, c = float(d.c_prev[step, unit]), float(d.c[step, unit])
         values.update(c_prev=c_prev, c=c, fc=f * c_prev, ig=i * g, tanh_c=math.tanh(c))
     return values

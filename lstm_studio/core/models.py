@@ -110,6 +110,7 @@ class RecurrentModel(nn.Module):
                 else:
                     out = torch.rnn_tanh(source, h0, *args)[0]
                 if direction:
+                    assert reverse is not None
                     out = out.gather(1, reverse.expand(-1, -1, out.shape[2]))
                 outputs.append(out)
             layer_input = torch.cat(outputs, dim=2) if len(outputs) > 1 else outputs[0]

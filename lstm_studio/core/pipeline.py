@@ -79,7 +79,11 @@ def _encode(docs: Sequence[Document], vocab, task: str, labels: list[str],
     if task == "lm":
         return encode_lm(ids, vocab.bos_id, vocab.eos_id, max_len)
     index = {label: i for i, label in enumerate(labels)}
-    return encode_classification(ids, [index[doc.label] for doc in docs], max_len, vocab.unk_id)
+    labelled = [doc.label for doc in docs if doc.label is not None]
+    if len(labelled) != len(docs):  # _check_dataset and the split filters rule this out
+        raise DataError("Every document of a classifier's splits needs a label.")
+    return encode_classification(ids, [index[label] for label in labelled], max_len,
+                                 vocab.unk_id)
 
 
 def _check_dataset(train: list[Document], task: str) -> list[str]:

@@ -226,6 +226,7 @@ def test_real_ntc_scv_sample_drops_english_and_keeps_vietnamese(ntc_scv_zips: li
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(15 * 60)  # all 50,000 reviews through every step and langid
 def test_real_ntc_scv_language_drops_are_the_few_hundred_non_vietnamese(
         ntc_scv_zips: list) -> None:
     result = clean_dataset(_load(ntc_scv_zips), CleaningConfig())

@@ -37,14 +37,22 @@ def _make(kind: str, seed: int, input_size: int, hidden: int, layers: int, bidir
     return module.eval()
 
 
-@settings(max_examples=30, deadline=None)
+@pytest.fixture(scope="module")
+def warm_torch() -> None:
+    """One trace of each cell outside the examples: PyTorch's first calls of a kind in a process
+    are slow, a one-off cost that must not count against hypothesis's per-example deadline."""
+    for kind in CELLS:
+        trace(_make(kind, 0, 2, 2, 1, True, True), torch.randn(3, 2))
+
+
+@settings(max_examples=30)
 @given(kind=st.sampled_from(sorted(CELLS)), seed=st.integers(0, 10_000),
        input_size=st.integers(1, 6), hidden=st.integers(1, 6), layers=st.integers(1, 3),
        bidirectional=st.booleans(), steps=st.integers(1, 12), bias=st.booleans(),
        with_state=st.booleans())
-def test_trace_matches_pytorch(kind: str, seed: int, input_size: int, hidden: int, layers: int,
-                               bidirectional: bool, steps: int, bias: bool,
-                               with_state: bool) -> None:
+def test_trace_matches_pytorch(warm_torch: None, kind: str, seed: int, input_size: int,
+                               hidden: int, layers: int, bidirectional: bool, steps: int,
+                               bias: bool, with_state: bool) -> None:
     module = _make(kind, seed, input_size, hidden, layers, bidirectional, bias)
     directions = 2 if bidirectional else 1
     x = torch.randn(steps, input_size) * 2
@@ -75,11 +83,12 @@ def test_trace_matches_pytorch(kind: str, seed: int, input_size: int, hidden: in
                                    atol=1e-12)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15)
 @given(kind=st.sampled_from(sorted(CELLS)), seed=st.integers(0, 10_000),
        layers=st.integers(1, 2), bidirectional=st.booleans(),
        lengths=st.lists(st.integers(1, 9), min_size=1, max_size=4))
-def test_batched_unroll_with_lengths_matches_packed_pytorch(kind: str, seed: int, layers: int,
+def test_batched_unroll_with_lengths_matches_packed_pytorch(warm_torch: None, kind: str,
+                                                            seed: int, layers: int,
                                                             bidirectional: bool,
                                                             lengths: list[int]) -> None:
     """Gradient flow and prefix predictions unroll padded batches: padding must never leak."""
@@ -98,23 +107,22 @@ def test_batched_unroll_with_lengths_matches_packed_pytorch(kind: str, seed: int
     np.testing.assert_allclose(result.h_n.numpy(), h_n.numpy(), atol=1e-5)
 
 
-def test_three_hundred_tokens_hidden_128_traces_quickly() -> None:
-    import time
-
+def test_three_hundred_tokens_hidden_128_trace_whole() -> None:
+    """How long this takes: bench/bench_gates.py (300 tokens, hidden 128)."""
     torch.manual_seed(0)
     lstm = nn.LSTM(64, 128, batch_first=True)
     embedding = nn.Embedding(500, 64)
     ids = torch.randint(0, 500, (300,))
-    start = time.perf_counter()
     tr = trace(lstm, ids, embedding=embedding)
-    seconds = time.perf_counter() - start
     assert tr.get().gates["f"].value.shape == (300, 128)
-    assert seconds < 5.0, f"tracing 300 tokens took {seconds:.2f}s"
     assert tr.ids == ids.tolist()
+    with torch.no_grad():
+        expected, _ = lstm(embedding(ids)[None])
+    np.testing.assert_allclose(tr.output, expected[0].numpy(), atol=1e-5, rtol=0)
 
 
 def test_trace_of_a_recurrent_model_matches_its_rnn_outputs() -> None:
-    models = pytest.importorskip("lstm_studio.core.models")
+    from lstm_studio.core import models
     from lstm_studio.core.config import ModelConfig
 
     torch.manual_seed(3)

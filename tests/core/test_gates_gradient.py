@@ -97,7 +97,7 @@ def test_language_model_loss_over_the_sequence() -> None:
 
 
 def test_recurrent_model_is_checked_against_its_forward() -> None:
-    models = pytest.importorskip("lstm_studio.core.models")
+    from lstm_studio.core import models
     from lstm_studio.core.config import ModelConfig
 
     for pooling in ("last", "mean", "max"):

@@ -11,7 +11,7 @@ from lstm_studio.core.gates.prefix import CHUNK
 
 
 def _model(**overrides):
-    models = pytest.importorskip("lstm_studio.core.models")
+    from lstm_studio.core import models
     from lstm_studio.core.config import ModelConfig
 
     config = ModelConfig(**{"cell": "lstm", "embedding_dim": 4, "hidden_size": 3,

@@ -31,6 +31,11 @@ def reference() -> LanguageIdentifier:
     return LanguageIdentifier.from_modelstring(langid_model, norm_probs=True)
 
 
+@pytest.fixture(scope="module")
+def model() -> object:
+    return load_model()
+
+
 @pytest.mark.parametrize("text", TEXTS)
 def test_feature_counts_are_exactly_langids(reference: LanguageIdentifier, text: str) -> None:
     assert np.array_equal(feature_counts(text, load_model()), reference.instance2fv(text))
@@ -44,20 +49,13 @@ def test_detection_matches_langid(reference: LanguageIdentifier, text: str) -> N
     assert probability == pytest.approx(expected_probability, abs=1e-9)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=60))
-def test_feature_counts_match_on_arbitrary_text(text: str) -> None:
-    reference = _shared_reference()
-    assert np.array_equal(feature_counts(text, load_model()), reference.instance2fv(text))
-
-
-_REFERENCE: list[LanguageIdentifier] = []
-
-
-def _shared_reference() -> LanguageIdentifier:
-    if not _REFERENCE:
-        _REFERENCE.append(LanguageIdentifier.from_modelstring(langid_model, norm_probs=True))
-    return _REFERENCE[0]
+def test_feature_counts_match_on_arbitrary_text(reference: LanguageIdentifier,
+                                                model: object, text: str) -> None:
+    """Both models are loaded by module fixtures, outside the examples: loading takes seconds
+    once per process and must not count against hypothesis's per-example deadline."""
+    assert np.array_equal(feature_counts(text, model), reference.instance2fv(text))
 
 
 def test_candidate_languages_restrict_like_langid(reference: LanguageIdentifier) -> None:

@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-CORE = Path(__file__).resolve().parents[2] / "lstm_studio" / "core"
+REPO = Path(__file__).resolve().parents[2]
+CORE = REPO / "lstm_studio" / "core"
+# The Qt-free suites and what they load; CI also runs them where Qt is not installed at all.
+QT_FREE_TESTS = [REPO / "tests" / "core", REPO / "tests" / "cli", REPO / "tests" / "conftest.py",
+                 REPO / "tests" / "train_fixtures.py"]
 FORBIDDEN = {"PySide6", "shiboken6", "pyqtgraph", "PyQt5", "PyQt6"}
 
 
@@ -28,6 +32,15 @@ def test_core_sources_never_import_qt() -> None:
         for path in CORE.rglob("*.py")
         if imported_top_level_names(path) & FORBIDDEN
     }
+    assert offenders == {}
+
+
+def test_qt_free_test_folders_never_import_qt() -> None:
+    files = [path for place in QT_FREE_TESTS
+             for path in ([place] if place.is_file() else sorted(place.rglob("*.py")))]
+    assert len(files) > 20
+    offenders = {str(path.relative_to(REPO)): sorted(imported_top_level_names(path) & FORBIDDEN)
+                 for path in files if imported_top_level_names(path) & FORBIDDEN}
     assert offenders == {}
 
 

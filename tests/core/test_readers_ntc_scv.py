@@ -1,15 +1,14 @@
-"""The real NTC-SCV zips (skipped when ../shared is absent): counts, balance, sources, CLI."""
+"""The real NTC-SCV zips (skipped when ../shared is absent): counts, balance, sources.
+
+The same zips through `lstm-studio data`: tests/cli/test_data_ntc_scv.py.
+"""
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-import pytest
-
-from lstm_studio.cli import main
 from lstm_studio.core.dataset import Dataset
 from lstm_studio.core.readers import load_sources
 from lstm_studio.core.summary import summarize
@@ -46,26 +45,3 @@ def test_summary_matches_the_dataset_readme(ntc_scv_zips: list[Path]) -> None:
     assert summary.cross_split_duplicates == 20  # 10 train-valid + 9 train-test + 1 valid-test
     assert summary.empty == 0
     assert summary.non_nfc == 168
-
-
-def test_cli_json_on_the_real_zips(ntc_scv_zips: list[Path],
-                                   capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["data", *map(str, ntc_scv_zips), "--json"]) == 0
-    data = json.loads(capsys.readouterr().out)
-    assert data["documents"] == 50_000
-    assert data["splits"] == {"train": {"neg": 15_000, "pos": 15_000},
-                              "valid": {"neg": 5_000, "pos": 5_000},
-                              "test": {"neg": 5_000, "pos": 5_000}}
-    assert data["seconds"] < 10  # generous: the target is 3 s on an idle machine
-
-
-def test_override_sends_data_test_to_valid(ntc_scv_zips: list[Path],
-                                           capsys: pytest.CaptureFixture[str]) -> None:
-    train, test = ntc_scv_zips
-    assert main(["data", str(train), str(test), "--json",
-                 "--split-override", f"{test.name}=valid"]) == 0
-    data = json.loads(capsys.readouterr().out)
-    # data_test.zip is forced to valid, so nothing clashes and data_train keeps its test.
-    assert data["splits"]["valid"] == {"neg": 5_000, "pos": 5_000}
-    assert data["splits"]["test"] == {"neg": 5_000, "pos": 5_000}
-    assert data["sources"][1]["split_override"] == "valid"

@@ -3,7 +3,6 @@ follow the data, and the split controls override or re-split."""
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from typing import Any
 
@@ -30,18 +29,15 @@ def synthetic(n: int) -> Dataset:
     return Dataset(docs, [SourceInfo("synthetic", "csv", n)])
 
 
-def test_50000_rows_filter_correctly_and_fast_enough() -> None:
+def test_50000_rows_filter_correctly() -> None:
+    """How fast the same filters run: bench/bench_table_filter.py."""
     dataset = synthetic(50_000)
     model = DocumentTableModel()
     model.set_index(DocumentIndex.build(dataset.documents))
     assert model.rowCount() == 50_000
-    begin = time.perf_counter()
     model.set_filter("NEEDLE_word")  # case-insensitive
-    seconds = time.perf_counter() - begin
     assert model.rowCount() == 50
     assert all("needle_word" in model.document(r).text for r in range(model.rowCount()))
-    print(f"filter 50,000 rows: {seconds * 1000:.0f} ms")
-    assert seconds < 1.0  # measured ~20 ms; generous for a loaded shared machine
     model.set_filter("", label="neg", split="valid")
     expected = sum(1 for d in dataset.documents if d.label == "neg" and d.split == "valid")
     assert model.rowCount() == expected
@@ -117,6 +113,7 @@ def test_split_controls_override_and_random_split(window: Any, finish: Any) -> N
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(5 * 60)  # starts reading the 50,000 NTC-SCV reviews before cancelling
 def test_cancel_keeps_the_previous_data(window: Any, qtbot: Any, finish: Any,
                                         ntc_scv_zips: list) -> None:
     tab = window.data_tab

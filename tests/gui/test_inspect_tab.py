@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 import torch
 from PySide6.QtCore import Qt
+from screenshot_dir import SCREENSHOTS
 
 from lstm_studio.core.checkpoint import ModelBundle, save_checkpoint
 from lstm_studio.core.config import CleaningConfig, ModelConfig, TrainConfig, VocabConfig
@@ -19,7 +19,6 @@ from lstm_studio.gui.inspect.export import check_against_core
 from lstm_studio.gui.inspect.tab import InspectTab
 from lstm_studio.gui.state import AppState
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 TEXTS = ["món này ngon lắm", "phục_vụ hơi chậm nhưng quán đẹp", "không ngon không quay lại"]
 SENTENCE = "món này ngon nhưng phục_vụ rất chậm"  # "rất" is not in the vocabulary
 

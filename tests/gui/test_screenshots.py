@@ -1,16 +1,16 @@
-"""Saves a screenshot of every tab into screenshots/ (gitignored) to look at by eye, and checks
+"""Saves a screenshot of every tab (see screenshot_dir.py) to look at by eye, and checks
 each tab actually rendered something (not a blank grab)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtGui import QImage
+from screenshot_dir import SCREENSHOTS
 
 from lstm_studio.resources_path import sample_paths
 
-OUT = Path(__file__).resolve().parents[2] / "screenshots"
+OUT = SCREENSHOTS
 
 
 def distinct_colours(image: QImage) -> int:

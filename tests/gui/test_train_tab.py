@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import random
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from screenshot_dir import SCREENSHOTS
 
 from lstm_studio.core.config import ModelConfig, TrainConfig
 from lstm_studio.core.dataset import Dataset, Document
 from lstm_studio.gui.state import AppState
 from lstm_studio.gui.train.tab import TrainTab
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO_ROOT / "screenshots"
 POSITIVE = ["ngon", "tuyệt", "thích", "rẻ", "sạch"]
 NEGATIVE = ["dở", "tệ", "chán", "đắt", "bẩn"]
 FILLER = ["quán", "món", "này", "rất", "nhân_viên", "phục_vụ", "và", "lắm", "ăn"]
@@ -175,13 +173,11 @@ def test_closing_during_training_asks_then_stops_cleanly(qtbot: Any,
     dialog_responder.answers["question"] = True
     assert tab.confirm_close() is True
     assert "still training" in dialog_responder.texts("question")[-1]
-    started = time.monotonic()
-    tab.shutdown()
-    assert time.monotonic() - started < 2.0
+    tab.shutdown()  # how long this takes: bench/bench_gui_stop.py
     assert not tab.task.is_running()
     run = RunStore().get(tab.run_id)
     assert run is not None and run.status == "stopped"
-    assert len(run.history) >= 1
+    assert 1 <= len(run.history) < 500  # stopped between batches, not run to the end
     assert not tab.is_training()
 
 
@@ -345,9 +341,9 @@ def test_closing_the_main_window_during_training(qtbot: Any, window: Any,
     window.close()
     assert window.isVisible() and tab.is_training()  # "no" keeps the window and the run
     dialog_responder.answers["question"] = True
-    started = time.monotonic()
-    window.close()
-    assert time.monotonic() - started < 2.5
+    window.close()  # how long this takes: bench/bench_gui_stop.py
     assert not window.isVisible()
     assert not tab.task.is_running()
-    assert RunStore().get(tab.run_id).status == "stopped"
+    run = RunStore().get(tab.run_id)
+    assert run is not None and run.status == "stopped"
+    assert len(run.history) < 500  # stopped between batches, not run to the end

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
+
+import platformdirs
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGING = REPO / "packaging"
@@ -24,3 +28,14 @@ def load_packaging_module(name: str) -> ModuleType:
     sys.modules[qualified] = module
     spec.loader.exec_module(module)
     return module
+
+
+def package_build_dir() -> Path:
+    """Where the slow tests build the frozen app: `LSTM_STUDIO_PACKAGE_BUILD`, else a folder in
+    the user's cache named after this checkout (so worktrees do not overwrite each other's
+    builds, and a second run can reuse a build made from the same sources)."""
+    override = os.environ.get("LSTM_STUDIO_PACKAGE_BUILD")
+    if override:
+        return Path(override)
+    checkout = hashlib.sha256(str(REPO).encode()).hexdigest()[:12]
+    return platformdirs.user_cache_path("lstm-studio-tests") / f"package-build-{checkout}"

@@ -1,8 +1,10 @@
 """The frozen app, built by packaging/build.py, works and stays within its size budget.
 
-Slow: the first test of a session runs `packaging/build.py --reuse`, which reuses dist/ when
-build/package-manifest.json says it was built from exactly these sources and otherwise builds
-everything (PyInstaller ~2-4 min on 2 cores, then the archives).
+Slow: the first test of a session runs `packaging/build.py --reuse --out BUILD_DIR`, which
+reuses BUILD_DIR/dist when its manifest says it was built from exactly these sources and
+otherwise builds everything (PyInstaller ~2-4 min on 2 cores, then the archives). BUILD_DIR is
+outside the checkout (see packaging_helpers.package_build_dir), so the tests leave the working
+tree untouched and a second run of the slow suite does not rebuild.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from packaging_helpers import REPO, load_packaging_module
+from packaging_helpers import REPO, load_packaging_module, package_build_dir
 
 from lstm_studio import APP_ID, APP_NAME, __version__
 
-pytestmark = pytest.mark.slow
+# The first test also pays for the build (its fixture), which can take many minutes on a busy
+# 2-core machine; a hang still ends within this.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(45 * 60)]
 
 MB = 1024 * 1024
 BUNDLE_BUDGET_MB = 700
@@ -28,16 +32,22 @@ IS_LINUX = sys.platform.startswith("linux")
 
 
 @pytest.fixture(scope="module")
-def manifest() -> dict:
-    pytest.importorskip("PyInstaller", reason="PyInstaller is in the `packaging` and `dev` extras")
-    subprocess.run([sys.executable, str(REPO / "packaging" / "build.py"), "--reuse"],
-                   cwd=REPO, check=True, timeout=45 * 60)
-    return json.loads((REPO / "build" / "package-manifest.json").read_text(encoding="utf-8"))
+def layout() -> object:
+    """Where the build goes: build.Layout(BUILD_DIR), outside the checkout."""
+    return load_packaging_module("build").Layout(package_build_dir())
 
 
 @pytest.fixture(scope="module")
-def bundle(manifest: dict) -> Path:
-    return REPO / manifest["bundle"]
+def manifest(layout) -> dict:
+    pytest.importorskip("PyInstaller", reason="PyInstaller is in the `packaging` and `dev` extras")
+    subprocess.run([sys.executable, str(REPO / "packaging" / "build.py"), "--reuse",
+                    "--out", str(layout.base)], cwd=REPO, check=True, timeout=45 * 60)
+    return json.loads(layout.manifest.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def bundle(manifest: dict, layout) -> Path:
+    return layout.base / manifest["bundle"]
 
 
 def executable(bundle: Path) -> Path:
@@ -96,10 +106,10 @@ def test_frozen_window_shows_and_reports_its_start_time(bundle: Path, tmp_path: 
     assert len(shown) == 1 and float(shown[0][1]) > 0
 
 
-def test_build_made_the_windows_and_macos_icons_where_installers_look(bundle: Path) -> None:
-    build = load_packaging_module("build")
-    assert (build.ICON_DIR / "lstm-studio.ico").read_bytes()[:4] == b"\x00\x00\x01\x00"
-    assert (build.ICON_DIR / "lstm-studio.icns").read_bytes()[:4] == b"icns"
+def test_build_made_the_windows_and_macos_icons_where_installers_look(bundle: Path,
+                                                                     layout) -> None:
+    assert (layout.icon_dir / "lstm-studio.ico").read_bytes()[:4] == b"\x00\x00\x01\x00"
+    assert (layout.icon_dir / "lstm-studio.icns").read_bytes()[:4] == b"icns"
 
 
 def test_bundle_holds_every_resource_and_nothing_pruned(bundle: Path) -> None:
@@ -121,22 +131,22 @@ def test_bundle_holds_every_resource_and_nothing_pruned(bundle: Path) -> None:
 
 
 @pytest.mark.skipif(not IS_LINUX, reason="Linux size budget and archives")
-def test_linux_bundle_and_archive_fit_the_budget(bundle: Path, manifest: dict) -> None:
+def test_linux_bundle_and_archive_fit_the_budget(bundle: Path, manifest: dict, layout) -> None:
     build = load_packaging_module("build")
     bundle_mb = build.tree_size(bundle) / MB
-    archive = REPO / "dist" / f"{build.release_name()}.tar.gz"
+    archive = layout.dist / f"{build.release_name()}.tar.gz"
     archive_mb = archive.stat().st_size / MB
     assert bundle_mb <= BUNDLE_BUDGET_MB, f"bundle is {bundle_mb:.0f} MB"
     assert archive_mb <= ARCHIVE_BUDGET_MB, f"archive is {archive_mb:.0f} MB"
-    assert str(archive.relative_to(REPO)) in manifest["outputs"]
+    assert str(archive.relative_to(layout.base)) in manifest["outputs"]
 
 
 @pytest.mark.skipif(not IS_LINUX, reason="Linux archives")
-def test_linux_archive_unpacks_to_one_versioned_folder(bundle: Path) -> None:
+def test_linux_archive_unpacks_to_one_versioned_folder(bundle: Path, layout) -> None:
     build = load_packaging_module("build")
     top = build.release_name()
     assert f"-{__version__}-linux-" in top
-    with tarfile.open(REPO / "dist" / f"{top}.tar.gz") as archive:
+    with tarfile.open(layout.dist / f"{top}.tar.gz") as archive:
         members = {member.name: member for member in archive}
     assert {name.split("/")[0] for name in members} == {top}
     for name in ("lstm-studio", "install.sh"):
@@ -153,8 +163,8 @@ def test_bare_linux_system_needs_only_gl_x11_and_the_c_library(bundle: Path) -> 
 
 
 @pytest.mark.skipif(not IS_LINUX, reason="Debian package")
-def test_deb_installs_to_opt_with_a_command_and_menu_entry(manifest: dict) -> None:
-    debs = [REPO / name for name in manifest["outputs"] if name.endswith(".deb")]
+def test_deb_installs_to_opt_with_a_command_and_menu_entry(manifest: dict, layout) -> None:
+    debs = [layout.base / name for name in manifest["outputs"] if name.endswith(".deb")]
     if not debs:
         pytest.skip("dpkg-deb was not available to the build")
     listing = subprocess.run(["dpkg-deb", "--contents", str(debs[0])], capture_output=True,

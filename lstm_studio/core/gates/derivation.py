@@ -131,6 +131,7 @@ def _gate_stage(d: DirectionTrace, gate: str, step: int, unit: int, k: int) -> d
 
 
 def _lstm_cell(d: DirectionTrace, step: int, unit: int) -> dict[str, Any]:
+    assert d.c is not None and d.c_prev is not None  # an LSTM direction carries its cell state
     f, i = d.gates["f"].value[step, unit], d.gates["i"].value[step, unit]
     g, c_prev = d.gates["g"].value[step, unit], d.c_prev[step, unit]
     c = float(d.c[step, unit])
@@ -146,6 +147,7 @@ def _lstm_cell(d: DirectionTrace, step: int, unit: int) -> dict[str, Any]:
 
 
 def _lstm_hidden(d: DirectionTrace, step: int, unit: int) -> dict[str, Any]:
+    assert d.c is not None  # an LSTM direction carries its cell state
     o, c = float(d.gates["o"].value[step, unit]), float(d.c[step, unit])
     squashed, h = float(np.tanh(c)), float(d.h[step, unit])
     lhs = "o_t ⊙ tanh(c_t)"

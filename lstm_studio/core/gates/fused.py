@@ -89,7 +89,7 @@ class CellParams:
                           self.b_ih.to(dtype), self.b_hh.to(dtype))
 
 
-def cell_params(rnn: nn.Module, layer: int, direction: str = "forward") -> CellParams:
+def cell_params(rnn: nn.RNNBase, layer: int, direction: str = "forward") -> CellParams:
     """Detached copies of the weights of one layer/direction of `rnn`."""
     cell = cell_kind(rnn)
     if getattr(rnn, "proj_size", 0):
@@ -112,7 +112,7 @@ def cell_params(rnn: nn.Module, layer: int, direction: str = "forward") -> CellP
     return CellParams(cell, nonlinearity, w_ih, w_hh, b_ih, b_hh)
 
 
-def set_gate(rnn: nn.Module, layer: int, direction: str, gate: str, *,
+def set_gate(rnn: nn.RNNBase, layer: int, direction: str, gate: str, *,
              w_ih: torch.Tensor | float | None = None, w_hh: torch.Tensor | float | None = None,
              b_ih: torch.Tensor | float | None = None,
              b_hh: torch.Tensor | float | None = None) -> None:

@@ -99,7 +99,7 @@ def _check_against_model(source: Source, ids: torch.Tensor | None, lengths: torc
 
 
 def gradient_flow(model: Any, ids: Any, label: Any = None, lengths: Any = None, *,
-                  embedding: torch.nn.Module | None = None, head: torch.nn.Module | None = None,
+                  embedding: torch.nn.Module | None = None, head: torch.nn.Linear | None = None,
                   task: str | None = None, pooling: str | None = None,
                   per_sequence: bool = False, progress: Progress | None = None) -> list:
     """‖∂Loss/∂h_t‖ for t = 0..T-1 (see the module docstring for the exact definitions).

@@ -63,7 +63,7 @@ def _names(source: Source, size: int) -> list[str]:
 
 def prefix_predictions(bundle_or_model: Any, text_or_ids: Any, *, k: int = 5,
                        embedding: torch.nn.Module | None = None,
-                       head: torch.nn.Module | None = None, labels: list[str] | None = None,
+                       head: torch.nn.Linear | None = None, labels: list[str] | None = None,
                        task: str | None = None, pooling: str | None = None,
                        progress: Progress | None = None) -> list[PrefixPrediction]:
     """One PrefixPrediction per token: the distribution after reading tokens 0..t."""

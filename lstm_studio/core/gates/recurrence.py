@@ -16,6 +16,7 @@ Equations (PyTorch's documentation, gate blocks in PyTorch's fused order):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import torch
 
@@ -65,6 +66,7 @@ def _step(params: CellParams, gi: torch.Tensor, h: torch.Tensor, c: torch.Tensor
         ], dim=1)
         i, f = act[:, :hidden], act[:, hidden: 2 * hidden]
         g, o = act[:, 2 * hidden: 3 * hidden], act[:, 3 * hidden:]
+        assert c is not None  # an LSTM always carries a cell state
         c_new = f * c + i * g
         h_new = o * torch.tanh(c_new)
         return gh, pre, act, h_new, c_new
@@ -83,7 +85,8 @@ def _step(params: CellParams, gi: torch.Tensor, h: torch.Tensor, c: torch.Tensor
 
 
 def run_direction(params: CellParams, x: torch.Tensor, lengths: torch.Tensor, h0: torch.Tensor,
-                  c0: torch.Tensor | None, reverse: bool, record: bool):
+                  c0: torch.Tensor | None, reverse: bool, record: bool
+                  ) -> tuple[list[torch.Tensor], torch.Tensor, torch.Tensor | None, Record | None]:
     """Unroll one layer/direction over x [B, T, In]; positions past a length keep their state.
 
     Returns (h_list in position order, h_last, c_last, Record | None).
@@ -112,20 +115,21 @@ def run_direction(params: CellParams, x: torch.Tensor, lengths: torch.Tensor, h0
             rec.hidden_term[:, t] = gh
             rec.pre[:, t] = pre
             rec.act[:, t] = act
-            if rec.c_prev is not None:
+            if rec.c_prev is not None and c is not None:  # both or neither (LSTM or not)
                 rec.c_prev[:, t] = c
         if bool(live.all()):
             h = h_new
             c = c_new
         else:
             h = torch.where(live, h_new, h)
-            c = torch.where(live, c_new, c) if c is not None else None
+            c = torch.where(live, c_new, c) if c is not None and c_new is not None else None
         h_list[t] = h
         if rec is not None:
             rec.h[:, t] = h
-            if rec.c is not None:
+            if rec.c is not None and c is not None:
                 rec.c[:, t] = c
-    return h_list, h, c, rec
+    # The loop visited every position, so no None is left in h_list.
+    return cast(list[torch.Tensor], h_list), h, c, rec
 
 
 def unroll(params: dict[tuple[int, str], CellParams], num_layers: int, bidirectional: bool,

@@ -23,9 +23,9 @@ from lstm_studio.core.gates.fused import DIRECTIONS, CellParams, cell_kind, cell
 class Source:
     """The recurrent stack and its surroundings, however they were handed to us."""
 
-    rnn: nn.Module
+    rnn: nn.RNNBase  # resolve() accepts nothing else
     embedding: nn.Module | None = None
-    head: nn.Module | None = None
+    head: nn.Linear | None = None  # the output layer: readouts apply its weight and bias
     model: nn.Module | None = None  # has forward(ids, lengths) when it is a RecurrentModel
     bundle: Any = None
     task: str = "classify"
@@ -66,7 +66,7 @@ def as_tensor(values: Any) -> torch.Tensor:
     return torch.as_tensor(np.asarray(values))
 
 
-def resolve(obj: Any, embedding: nn.Module | None = None, head: nn.Module | None = None,
+def resolve(obj: Any, embedding: nn.Module | None = None, head: nn.Linear | None = None,
             task: str | None = None, pooling: str | None = None,
             labels: list[str] | None = None) -> Source:
     """Find the recurrent module (and embedding/head/vocabulary) in whatever we were given."""

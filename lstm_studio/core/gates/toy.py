@@ -89,6 +89,7 @@ class ToyCell:
     def result(self) -> dict[str, float]:
         """{'f', 'i', 'g', 'o', 'c', 'h'} as the LSTM computed them."""
         d = self.trace().get(0, "forward")
+        assert d.c is not None  # the toy cell is an LSTM
         out = {gate: float(d.gates[gate].value[0, 0]) for gate in GATES}
         out["c"] = float(d.c[0, 0])
         out["h"] = float(d.h[0, 0])

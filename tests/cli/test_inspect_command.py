@@ -59,14 +59,11 @@ def test_missing_arguments_are_one_sentence() -> None:
 
 @pytest.fixture
 def checkpoint(tmp_path: Path) -> Path:
-    """A tiny bidirectional LSTM classifier saved by TRAIN-CORE's save_checkpoint."""
-    checkpoint_mod = pytest.importorskip("lstm_studio.core.checkpoint",
-                                         reason="TRAIN-CORE checkpoint not importable yet")
-    vocab_mod = pytest.importorskip("lstm_studio.core.vocab",
-                                    reason="CLEAN's Vocabulary not importable yet")
-    pytest.importorskip("lstm_studio.core.tokenize", reason="CLEAN's tokenize not importable yet")
+    """A tiny bidirectional LSTM classifier saved by core.checkpoint.save_checkpoint."""
     import torch
 
+    from lstm_studio.core import checkpoint as checkpoint_mod
+    from lstm_studio.core import vocab as vocab_mod
     from lstm_studio.core.config import ModelConfig, TrainConfig, VocabConfig
     from lstm_studio.core.models import build_model
 
@@ -129,12 +126,10 @@ def test_derivation_and_json_on_a_real_checkpoint(checkpoint: Path,
 
 
 def test_language_model_bundle_reads_bos_first(tmp_path: Path) -> None:
-    checkpoint_mod = pytest.importorskip("lstm_studio.core.checkpoint")
-    vocab_mod = pytest.importorskip("lstm_studio.core.vocab",
-                                    reason="CLEAN's Vocabulary not importable yet")
-    pytest.importorskip("lstm_studio.core.tokenize", reason="CLEAN's tokenize not importable yet")
     import torch
 
+    from lstm_studio.core import checkpoint as checkpoint_mod
+    from lstm_studio.core import vocab as vocab_mod
     from lstm_studio.core.config import ModelConfig, TrainConfig, VocabConfig
     from lstm_studio.core.gates import gradient_flow, prefix_predictions, trace
     from lstm_studio.core.models import build_model
