@@ -18,7 +18,7 @@ def load_sample(window: Any, finish: Any) -> None:
 
 def press_run(tab: Any, qtbot: Any) -> None:
     with qtbot.waitSignal(tab.cleaned, timeout=60_000):
-        qtbot.mouseClick(tab.run_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(tab.panel.run_button, Qt.MouseButton.LeftButton)
 
 
 def test_run_button_fills_every_result(window: Any, qtbot: Any, finish: Any) -> None:
@@ -29,19 +29,19 @@ def test_run_button_fills_every_result(window: Any, qtbot: Any, finish: Any) -> 
     cleaned = window.state.cleaned
     assert cleaned is not None
     assert window.state.training_dataset() is cleaned.dataset
-    assert tab.steps_table.rowCount() == 6
-    step_names = [tab.steps_table.item(r, 0).text() for r in range(6)]
+    assert tab.report.steps_table.rowCount() == 6
+    step_names = [tab.report.steps_table.item(r, 0).text() for r in range(6)]
     assert step_names[1].startswith("1 – Remove URLs") and step_names[5].endswith("Lowercase")
-    assert int(tab.steps_table.item(5, 1).text().replace(",", "")) > 0
-    drawn = tab.language_chart.bar_heights()["documents"]
+    assert int(tab.report.steps_table.item(5, 1).text().replace(",", "")) > 0
+    drawn = tab.report.language_chart.bar_heights()["documents"]
     assert sum(drawn) == sum(cleaned.report.languages.values())
     # the sample has English reviews and one empty one: all listed with their reason
-    lines = tab.dropped_model.stringList()
+    lines = tab.report.dropped_model.stringList()
     assert len(lines) == len(cleaned.report.dropped) >= 4
     assert any(line.startswith("language") for line in lines)
     assert any(line.startswith("empty") for line in lines)
     assert "Kept" in tab.summary_label.text()
-    assert tab.export_button.isEnabled()
+    assert tab.panel.export_button.isEnabled()
 
 
 def test_selecting_a_dropped_or_changed_document_shows_before_and_after(
@@ -49,33 +49,33 @@ def test_selecting_a_dropped_or_changed_document_shows_before_and_after(
     load_sample(window, finish)
     tab = window.tab("Clean")
     press_run(tab, qtbot)
-    english = next(i for i, line in enumerate(tab.dropped_model.stringList())
+    english = next(i for i, line in enumerate(tab.report.dropped_model.stringList())
                    if line.startswith("language"))
-    tab.dropped_view.setCurrentIndex(tab.dropped_model.index(english))
-    assert "Dropped: language" in tab.trace_label.text()
+    tab.report.dropped_view.setCurrentIndex(tab.report.dropped_model.index(english))
+    assert "Dropped: language" in tab.report.trace_label.text()
     # a review with a tokenised URL: the URL is highlighted as removed, gone after
-    total = tab.documents.rowCount()
-    tab.search.setText("http")  # filtered after a short debounce
-    qtbot.waitUntil(lambda: 1 <= tab.documents.rowCount() < total, timeout=5000)
-    tab.documents_view.selectRow(0)
-    before = tab.before_view.toPlainText()
-    after = tab.after_view.toPlainText()
+    total = tab.report.documents.rowCount()
+    tab.report.search.setText("http")  # filtered after a short debounce
+    qtbot.waitUntil(lambda: 1 <= tab.report.documents.rowCount() < total, timeout=5000)
+    tab.report.documents_view.selectRow(0)
+    before = tab.report.before_view.toPlainText()
+    after = tab.report.after_view.toPlainText()
     assert "http" in before and "http" not in after
-    assert "background-color:#" in tab.before_view.toHtml().replace(" ", "")
-    assert "Remove URLs" in tab.trace_label.text()
-    assert tab.removed_units > 0
+    assert "background-color:#" in tab.report.before_view.toHtml().replace(" ", "")
+    assert "Remove URLs" in tab.report.trace_label.text()
+    assert tab.report.removed_units > 0
 
 
 def test_unticking_a_step_changes_the_result(window: Any, qtbot: Any, finish: Any) -> None:
     load_sample(window, finish)
     tab = window.tab("Clean")
-    tab.step_boxes["lowercase"].setChecked(False)
-    tab.detect_box.setChecked(False)
+    tab.panel.step_boxes["lowercase"].setChecked(False)
+    tab.panel.detect_box.setChecked(False)
     press_run(tab, qtbot)
     texts = [d.text for d in window.state.cleaned.dataset.documents]
     assert any(t != t.lower() for t in texts)
     assert "lowercase" not in [s for s, on in window.state.cleaning_config.steps.items() if on]
-    assert all(not line.startswith("language") for line in tab.dropped_model.stringList())
+    assert all(not line.startswith("language") for line in tab.report.dropped_model.stringList())
 
 
 def test_export_writes_the_cleaned_rows(window: Any, qtbot: Any, finish: Any, tmp_path: Path,
@@ -85,7 +85,7 @@ def test_export_writes_the_cleaned_rows(window: Any, qtbot: Any, finish: Any, tm
     press_run(tab, qtbot)
     target = tmp_path / "out" / "cleaned.csv"
     dialog_responder.answers["save_file"] = str(target)
-    qtbot.mouseClick(tab.export_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(tab.panel.export_button, Qt.MouseButton.LeftButton)
     with target.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     kept = window.state.cleaned.dataset.documents

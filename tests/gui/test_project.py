@@ -33,18 +33,14 @@ def test_round_trip_restores_data_splits_cleaning_and_settings(
     panel.seed_box.setValue(3)
     assert finish(lambda done: tab.apply_config(panel.edited_config(), on_done=done))
     clean = window.tab("Clean")
-    clean.threshold_box.setValue(0.8)
-    clean.step_boxes["lowercase"].setChecked(False)
+    clean.panel.threshold_box.setValue(0.8)
+    clean.panel.step_boxes["lowercase"].setChecked(False)
     assert finish(clean.run_cleaning)
-    train = window.tab("Train")
-    if train is not None:  # the Train tab's form owns these settings: set them through it
-        state_data = train.project_state()
-        state_data["model_config"]["hidden_size"] = 32
-        state_data["train_config"]["epochs"] = 2
-        train.restore_project_state(state_data)
-    else:
-        window.state.model_config.hidden_size = 32
-        window.state.train_config.epochs = 2
+    train = window.tab("Train")  # its form owns these settings: set them through it
+    state_data = train.project_state()
+    state_data["model_config"]["hidden_size"] = 32
+    state_data["train_config"]["epochs"] = 2
+    train.restore_project_state(state_data)
     assert window.state.model_config.hidden_size == 32
     splits = [d.split for d in window.state.dataset.documents]
     kept = len(window.state.cleaned.dataset)
@@ -67,8 +63,8 @@ def test_round_trip_restores_data_splits_cleaning_and_settings(
     assert [d.split for d in state.dataset.documents] == splits
     assert state.cleaned is not None and len(state.cleaned.dataset) == kept
     assert state.cleaning_config.threshold == 0.8
-    assert other.tab("Clean").threshold_box.value() == 0.8
-    assert not other.tab("Clean").step_boxes["lowercase"].isChecked()
+    assert other.tab("Clean").panel.threshold_box.value() == 0.8
+    assert not other.tab("Clean").panel.step_boxes["lowercase"].isChecked()
     assert state.model_config.hidden_size == 32 and state.train_config.epochs == 2
     other.shutdown_tabs()
 

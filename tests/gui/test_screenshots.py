@@ -1,16 +1,19 @@
-"""Saves a screenshot of every tab into screenshots/ (gitignored) to look at by eye, and checks
-each tab actually rendered something (not a blank grab)."""
+"""A screenshot of every tab with the sample loaded, cleaned and its vocabulary built, each
+checked to have rendered something (not a blank grab).
+
+The images go to a temporary folder; set LSTM_STUDIO_SCREENSHOTS to a folder to keep them and
+look at them by eye (tests never write inside the checkout).
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtGui import QImage
 
 from lstm_studio.resources_path import sample_paths
-
-OUT = Path(__file__).resolve().parents[2] / "screenshots"
 
 
 def distinct_colours(image: QImage) -> int:
@@ -20,22 +23,21 @@ def distinct_colours(image: QImage) -> int:
     return len(colours)
 
 
-def test_screenshot_every_tab(window: Any, qtbot: Any, finish: Any) -> None:
+def test_screenshot_every_tab(window: Any, qtbot: Any, finish: Any, tmp_path: Path) -> None:
+    out = Path(os.environ.get("LSTM_STUDIO_SCREENSHOTS") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
     assert finish(lambda done: window.data_tab.load_paths(sample_paths(), on_done=done))
     clean = window.tab("Clean")
-    if clean is not None:
-        assert finish(clean.run_cleaning)
-        clean.documents_view.selectRow(0)
-    vocab = window.tab("Vocabulary")
-    if vocab is not None:
-        assert finish(vocab.build_vocabulary)
+    assert finish(clean.run_cleaning)
+    clean.report.documents_view.selectRow(0)
+    assert finish(window.tab("Vocabulary").build_vocabulary)
     window.data_tab.table.selectRow(0)
     assert window.broken_tabs == {}
-    OUT.mkdir(exist_ok=True)
+    assert window.tabs.count() == 5
     for index in range(window.tabs.count()):
         window.tabs.setCurrentIndex(index)
         qtbot.wait(150)
         title = window.tabs.tabText(index)
         image = window.grab().toImage()
-        assert image.save(str(OUT / f"{index + 1}-{title.lower()}.png"))
+        assert image.save(str(out / f"{index + 1}-{title.lower()}.png"))
         assert distinct_colours(image) > 20, f"the {title} tab looks blank"

@@ -4,6 +4,7 @@ a marker line. Items are created once and updated with `set_*` so redraws stay c
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 import pyqtgraph as pg
@@ -13,12 +14,29 @@ from PySide6.QtWidgets import QWidget
 from lstm_studio.gui.widgets.theme import SERIES_COLORS, chart_colors
 
 
+def plot_item(widget: pg.PlotWidget) -> pg.PlotItem:
+    """The widget's plot (a PlotWidget always has one; pyqtgraph types it as optional)."""
+    item = widget.getPlotItem()
+    if item is None:
+        raise RuntimeError("a PlotWidget without its PlotItem")
+    return item
+
+
+def view_box(widget: pg.PlotWidget) -> pg.ViewBox:
+    """The plot's view box: ranges and mouse interaction live there (PlotItem forwards them
+    at run time, invisibly to a type checker)."""
+    view = plot_item(widget).getViewBox()
+    if view is None:
+        raise RuntimeError("a PlotItem without its ViewBox")
+    return view
+
+
 def style_plot(widget: pg.PlotWidget, title: str, left: str, bottom: str,
                grid_x: bool = False) -> str:
     """Theme-aware title, axes and grid; returns the foreground colour used."""
     background, foreground = chart_colors()
     widget.setBackground(background)
-    item = widget.getPlotItem()
+    item = plot_item(widget)
     item.setTitle(title, color=foreground, size="10pt")
     for axis_name, label in (("left", left), ("bottom", bottom)):
         axis = item.getAxis(axis_name)
@@ -57,11 +75,11 @@ class GroupedBarChart(pg.PlotWidget):
         self._legend: pg.LegendItem | None = None
         self._title, self._left = title, left
         self._foreground = style_plot(self, title, left, "")
-        self.getPlotItem().setMouseEnabled(x=False, y=False)
+        view_box(self).setMouseEnabled(x=False, y=False)
 
     def set_data(self, categories: Sequence[str], series: dict[str, Sequence[float]]) -> None:
         """`series` maps a series name to one value per category."""
-        item = self.getPlotItem()
+        item = plot_item(self)
         for bar in self._bars:
             item.removeItem(bar)
         self._bars.clear()
@@ -93,13 +111,17 @@ class GroupedBarChart(pg.PlotWidget):
                 self._value_labels.append(label)
         item.getAxis("bottom").setTicks([[(float(i), str(c)) for i, c in enumerate(categories)]])
         top = max((max(values, default=0) for values in series.values()), default=0)
-        item.setXRange(-0.6, max(0.6, len(categories) - 0.4), padding=0)
-        item.setYRange(0, max(1.0, top * 1.15), padding=0)
+        view = view_box(self)
+        view.setXRange(-0.6, max(0.6, len(categories) - 0.4), padding=0)
+        view.setYRange(0, max(1.0, top * 1.15), padding=0)
 
     def bar_heights(self) -> dict[str, list[float]]:
         """What is drawn, per series (tests check the chart, not just the data)."""
-        return {name: [float(v) for v in bar.opts["height"]]
-                for name, bar in zip(self._names, self._bars, strict=True)}
+        drawn: dict[str, list[float]] = {}
+        for name, bar in zip(self._names, self._bars, strict=True):
+            options = cast("dict[str, Sequence[float]]", bar.opts)  # pyqtgraph types it None
+            drawn[name] = [float(v) for v in options["height"]]
+        return drawn
 
 
 class HistogramChart(pg.PlotWidget):
@@ -109,7 +131,7 @@ class HistogramChart(pg.PlotWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent=parent)
         foreground = style_plot(self, title, left, bottom)
-        item = self.getPlotItem()
+        item = plot_item(self)
         self._curve = item.plot([0, 1], [0], stepMode="center", fillLevel=0,
                                 brush=SERIES_COLORS[0], pen=pg.mkPen(SERIES_COLORS[0]))
         self._markers: dict[str, pg.InfiniteLine] = {}
@@ -125,11 +147,11 @@ class HistogramChart(pg.PlotWidget):
         if not len(counts):
             self._curve.setData([0, 1], [0])
             self.counts = []
-            self.getPlotItem().setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+            view_box(self).setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
             return
         self._curve.setData(np.asarray(edges, dtype=float), np.asarray(counts, dtype=float))
         self.counts = [int(c) for c in counts]
-        self.getPlotItem().enableAutoRange()
+        view_box(self).enableAutoRange()
 
     def set_marker(self, name: str, value: float | None, color: str = "#e15759") -> None:
         """Show (or hide with None) a labelled vertical line such as `p95 = 265`."""
@@ -143,7 +165,8 @@ class HistogramChart(pg.PlotWidget):
             line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(color, width=2),
                                    label="", labelOpts={"position": 0.92, "color": color,
                                                         "anchors": [(1, 0), (1, 0)]})
-            self.getPlotItem().addItem(line)
+            line.setZValue(10)  # label above the bars, not hidden behind them
+            plot_item(self).addItem(line)
             self._markers[name] = line
         line.setValue(value)
         line.label.setFormat(f"{name} = {value:g}")
@@ -157,7 +180,7 @@ class LineChart(pg.PlotWidget):
     def __init__(self, title: str, bottom: str, left: str, parent: QWidget | None = None) -> None:
         super().__init__(parent=parent)
         style_plot(self, title, left, bottom, grid_x=True)
-        item = self.getPlotItem()
+        item = plot_item(self)
         self._curve = item.plot([], [], pen=pg.mkPen(SERIES_COLORS[0], width=2))
         self._marker = pg.InfiniteLine(angle=90, movable=False,
                                        pen=pg.mkPen("#e15759", width=1,
@@ -171,7 +194,7 @@ class LineChart(pg.PlotWidget):
         xs = [p[0] for p in self.points]
         ys = [p[1] for p in self.points]
         self._curve.setData(xs, ys)
-        self.getPlotItem().enableAutoRange()
+        view_box(self).enableAutoRange()
 
     def set_marker(self, value: float | None) -> None:
         if value is None:
