@@ -8,7 +8,7 @@ from typing import cast
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QWidget
 
 from lstm_studio.gui.widgets.theme import SERIES_COLORS, chart_colors
@@ -64,8 +64,17 @@ def histogram(values: Sequence[float], bins: int = 40, clip_quantile: float = 0.
     return [float(e) for e in edges], [int(c) for c in counts]
 
 
+LEGEND_OFFSET = (-10, 4)  # pixels from the view's top right corner
+HEADROOM_GAP_PX = 6  # between the tallest bar and the legend (or a value label)
+MAX_HEADROOM = 0.6  # of the view's height; a tiny chart keeps some room for bars
+
+
 class GroupedBarChart(pg.PlotWidget):
-    """Bars for categories x series (e.g. labels x splits), with a legend naming the series."""
+    """Bars for categories x series (e.g. labels x splits), with a legend naming the series.
+
+    The legend is one row in the top right corner. The y range keeps a band above the tallest
+    bar as high as the legend (or a value label) in pixels, recomputed when the chart is
+    resized, so the legend never covers a bar (tests check the drawn geometry)."""
 
     def __init__(self, title: str, left: str = "documents", parent: QWidget | None = None) -> None:
         super().__init__(parent=parent)
@@ -73,9 +82,12 @@ class GroupedBarChart(pg.PlotWidget):
         self._names: list[str] = []
         self._value_labels: list[pg.TextItem] = []
         self._legend: pg.LegendItem | None = None
+        self._top = 0.0  # the tallest bar
         self._title, self._left = title, left
         self._foreground = style_plot(self, title, left, "")
-        view_box(self).setMouseEnabled(x=False, y=False)
+        view = view_box(self)
+        view.setMouseEnabled(x=False, y=False)
+        view.sigResized.connect(self._fit_y_range)
 
     def set_data(self, categories: Sequence[str], series: dict[str, Sequence[float]]) -> None:
         """`series` maps a series name to one value per category."""
@@ -89,7 +101,10 @@ class GroupedBarChart(pg.PlotWidget):
         if self._legend is not None:
             self._legend.clear()
         elif len(series) > 1:
-            self._legend = item.addLegend(offset=(-10, 10), labelTextColor=self._foreground)
+            self._legend = item.addLegend(offset=LEGEND_OFFSET, labelTextColor=self._foreground)
+        if self._legend is not None:
+            self._legend.setColumnCount(max(1, len(series)))
+            self._legend.setVisible(len(series) > 1)
         names = list(series)
         self._names = names
         width = 0.8 / max(1, len(names))
@@ -110,10 +125,38 @@ class GroupedBarChart(pg.PlotWidget):
                 item.addItem(label)
                 self._value_labels.append(label)
         item.getAxis("bottom").setTicks([[(float(i), str(c)) for i, c in enumerate(categories)]])
-        top = max((max(values, default=0) for values in series.values()), default=0)
+        self._top = float(max((max(values, default=0) for values in series.values()),
+                              default=0))
+        view_box(self).setXRange(-0.6, max(0.6, len(categories) - 0.4), padding=0)
+        self._fit_y_range()
+
+    def _fit_y_range(self) -> None:
+        """Leave a band above the tallest bar for the legend or the value labels."""
         view = view_box(self)
-        view.setXRange(-0.6, max(0.6, len(categories) - 0.4), padding=0)
-        view.setYRange(0, max(1.0, top * 1.15), padding=0)
+        legend = self._legend
+        if legend is not None and legend.isVisible():
+            band = legend.boundingRect().height() + LEGEND_OFFSET[1]
+        else:
+            band = float(self.fontMetrics().height())
+        height = view.height()
+        share = min(MAX_HEADROOM, (band + HEADROOM_GAP_PX) / height) if height > 0 else 0.15
+        view.setYRange(0, max(1.0, self._top / (1 - share)), padding=0)
+
+    @property
+    def legend(self) -> pg.LegendItem | None:
+        return self._legend
+
+    def bar_rects(self) -> list[QRectF]:
+        """Every drawn bar, in scene coordinates (to check nothing covers one)."""
+        view = view_box(self)
+        rects = []
+        for bar in self._bars:
+            options = cast("dict[str, Sequence[float]]", bar.opts)
+            width = float(cast("float", options["width"]))
+            for x, height in zip(options["x"], options["height"], strict=True):
+                data = QRectF(float(x) - width / 2, 0.0, width, float(height))
+                rects.append(view.mapViewToScene(data).boundingRect())
+        return rects
 
     def bar_heights(self) -> dict[str, list[float]]:
         """What is drawn, per series (tests check the chart, not just the data)."""
@@ -131,6 +174,7 @@ class HistogramChart(pg.PlotWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent=parent)
         foreground = style_plot(self, title, left, bottom)
+        self._background = chart_colors()[0]
         item = plot_item(self)
         self._curve = item.plot([0, 1], [0], stepMode="center", fillLevel=0,
                                 brush=SERIES_COLORS[0], pen=pg.mkPen(SERIES_COLORS[0]))
@@ -162,10 +206,15 @@ class HistogramChart(pg.PlotWidget):
             self.marker_values.pop(name, None)
             return
         if line is None:
+            # The label sits over the bars where they are tall: drawn above them, on the
+            # chart's background, so it stays readable over blue.
+            backdrop = pg.mkColor(self._background)
+            backdrop.setAlpha(220)
             line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(color, width=2),
                                    label="", labelOpts={"position": 0.92, "color": color,
+                                                        "fill": pg.mkBrush(backdrop),
                                                         "anchors": [(1, 0), (1, 0)]})
-            line.setZValue(10)  # label above the bars, not hidden behind them
+            line.setZValue(10)
             plot_item(self).addItem(line)
             self._markers[name] = line
         line.setValue(value)
