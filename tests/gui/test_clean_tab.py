@@ -92,3 +92,40 @@ def test_export_writes_the_cleaned_rows(window: Any, qtbot: Any, finish: Any, tm
     assert len(rows) == len(kept)
     assert rows[0]["text"] == kept[0].text and rows[0]["split"] == kept[0].split
     assert not list(target.parent.glob(".*.tmp"))
+
+
+def test_a_failure_for_replaced_data_is_not_reported(window: Any, qtbot: Any, finish: Any,
+                                                     dialog_responder: Any) -> None:
+    """The run fails (no language to keep), but the data changed first: no dialog for it."""
+    load_sample(window, finish)
+    tab = window.tab("Clean")
+    tab.panel.languages_edit.setText("")  # with detection on: a setting that cannot work
+    before = window.state.dataset
+    result: dict[str, bool] = {}
+    assert tab.run_cleaning(lambda ok: result.setdefault("ok", ok)) is not None
+    window.state.set_dataset(before)  # replaced before the failure could arrive
+    qtbot.waitUntil(lambda: "ok" in result, timeout=30_000)
+    qtbot.wait(100)
+    assert result["ok"] is False
+    assert dialog_responder.texts("error") == []
+    assert tab.panel.run_button.isEnabled()
+
+    # the same failure for the data still loaded is reported, in one sentence
+    assert not finish(tab.run_cleaning)
+    message = dialog_responder.texts("error")[0]
+    assert message.startswith("Choose at least one language") and "Traceback" not in message
+    assert tab.last_error == message and window.state.cleaned is None
+
+
+def test_cleaning_results_for_replaced_data_are_dropped(window: Any, qtbot: Any,
+                                                        finish: Any) -> None:
+    load_sample(window, finish)
+    tab = window.tab("Clean")
+    result: dict[str, bool] = {}
+    tab.run_cleaning(lambda ok: result.setdefault("ok", ok))
+    window.state.set_dataset(window.state.dataset)  # new data while cleaning runs
+    qtbot.waitUntil(lambda: "ok" in result, timeout=60_000)
+    assert result["ok"] is False
+    assert window.state.cleaned is None
+    assert tab.report.steps_table.rowCount() == 0
+    assert "press Run cleaning" in tab.summary_label.text()

@@ -120,3 +120,27 @@ def test_missing_model_file_is_a_note_not_a_failure(tmp_path: Path) -> None:
     project, notes = load_project(path)
     assert project.model_path is None
     assert "model" in notes[0] and "missing" in notes[0]
+
+
+def test_opening_a_second_project_abandons_the_first(window: Any, qtbot: Any, tmp_path: Path,
+                                                     dialog_responder: Any) -> None:
+    first_data, second_data = tmp_path / "first.csv", tmp_path / "second.csv"
+    shutil.copy(sample_paths()[0], first_data)
+    second_data.write_text("text,label\n" + "".join(
+        f"review number {i},{'pos' if i % 2 else 'neg'}\n" for i in range(40)),
+        encoding="utf-8")
+    first, second = tmp_path / "first.lstmproj", tmp_path / "second.lstmproj"
+    save_project(first, Project(data=Project().data.__class__(sources=[str(first_data)]),
+                                cleaning_ran=True))
+    save_project(second, Project(data=Project().data.__class__(sources=[str(second_data)])))
+    outcomes: list[bool] = []
+    window.project_opened.connect(outcomes.append)
+    assert window.open_project(str(first))
+    assert window.open_project(str(second))  # before the first finished loading
+    qtbot.waitUntil(lambda: bool(outcomes), timeout=60_000)
+    qtbot.wait(300)  # the first must not report (nor start cleaning) afterwards
+    assert outcomes == [True]
+    assert window.state.data_config.sources == [str(second_data.resolve())]
+    assert len(window.state.dataset) == 40 and window.state.cleaned is None
+    assert dialog_responder.texts("error") == []
+    assert window.windowTitle().startswith("second")
