@@ -24,6 +24,7 @@ from lstm_studio.core.errors import Cancelled, ConfigError
 from lstm_studio.core.evaluation import evaluate_encoded
 from lstm_studio.core.events import EpochEvent, EventHandler, RunEnded, RunStarted, StepEvent
 from lstm_studio.core.progress import Progress
+from lstm_studio.core.wording import plural
 
 
 @dataclass
@@ -264,7 +265,7 @@ class Trainer:
                     break
                 if cfg.early_stopping and stale >= cfg.early_stopping and epoch < epochs:
                     message = (f"Early stopping after epoch {epoch}: no improvement for "
-                               f"{stale} epoch(s).")
+                               f"{plural(stale, 'epoch')}.")
                     break
         except Cancelled:
             status = "stopped"
@@ -273,7 +274,7 @@ class Trainer:
         restored = self._restore(model, status, best_state, best_epoch, len(history), initial)
         message = " ".join(part for part in (message, restored) if part).strip()
         if status == "finished" and not message:
-            message = f"Trained {len(history)} epoch(s)."
+            message = f"Trained {plural(len(history), 'epoch')}."
         seconds = time.monotonic() - started
         self.on_event(RunEnded(status, message))
         return FitResult(status, message, history, len(history), seconds, best_epoch)

@@ -166,8 +166,8 @@ class Trace:
 
     def get(self, layer: int = 0, direction: str = "forward") -> DirectionTrace:
         if not 0 <= layer < self.num_layers:
-            raise UserError(f"Layer {layer} does not exist; the model has {self.num_layers} "
-                            f"layer(s) (0 to {self.num_layers - 1}).")
+            raise UserError(f"Layer {layer} does not exist; the model has "
+                            f"{plural(self.num_layers, 'layer')} (0 to {self.num_layers - 1}).")
         if direction not in self.directions:
             raise UserError(f"Direction {direction!r} does not exist; use "
                             f"{' or '.join(self.directions)}.")
