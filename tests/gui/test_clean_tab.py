@@ -129,3 +129,28 @@ def test_cleaning_results_for_replaced_data_are_dropped(window: Any, qtbot: Any,
     assert window.state.cleaned is None
     assert tab.report.steps_table.rowCount() == 0
     assert "press Run cleaning" in tab.summary_label.text()
+
+
+def test_the_worker_never_decodes_the_language_model_itself(monkeypatch: Any) -> None:
+    """Decoding langid in this process holds the GIL for about a second (a frozen window):
+    the cleaning worker must get the model from the helper process, validation included."""
+    from langid.langid import LanguageIdentifier
+
+    from lstm_studio.core import language
+    from lstm_studio.core.config import CleaningConfig
+    from lstm_studio.core.dataset import Dataset, Document
+    from lstm_studio.core.progress import Progress
+    from lstm_studio.gui.clean.outcome import clean_in_background
+
+    def decoded_here(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("langid's model was decoded in the GUI process")
+
+    monkeypatch.setattr(language, "_model", None)
+    monkeypatch.setattr(LanguageIdentifier, "from_modelstring", decoded_here)
+    dataset = Dataset([Document("món ăn rất ngon , nhân_viên nhiệt_tình", "pos", "train", "a"),
+                       Document("the food was great and the staff friendly", "neg", "train",
+                                "b")])
+    outcome = clean_in_background(dataset, CleaningConfig(candidate_languages=["vi", "en"]),
+                                  Progress(None))
+    assert outcome.result.report.kept == 1
+    assert [item.reason for item in outcome.result.report.dropped] == ["language"]

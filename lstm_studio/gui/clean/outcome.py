@@ -49,13 +49,15 @@ def preload_language_model() -> None:
 
 def clean_in_background(dataset: Dataset, config: CleaningConfig,
                         progress: Progress) -> CleanOutcome:
-    """Validate, load the language model if needed, clean; runs in the worker thread."""
+    """Load the language model if needed, then clean; runs in the worker thread.
+
+    The settings are validated by `clean_dataset`, after the preload on purpose: validating
+    language codes needs the model, and decoding it here would hold the GIL (and freeze the
+    window) for about a second."""
     # Imported here, in the worker: compiling the cleaning patterns on first import would
     # stall the GUI thread.
     from lstm_studio.core.cleaning import clean_dataset
-    from lstm_studio.core.config import validate_cleaning
 
-    validate_cleaning(config)  # before the language model: a bad setting fails at once
     if config.detect_language:
         progress.update(0, len(dataset), "Loading the language model")
         preload_language_model()
