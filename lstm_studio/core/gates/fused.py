@@ -15,7 +15,6 @@ import torch
 from torch import nn
 
 from lstm_studio.core.errors import UserError
-from lstm_studio.core.wording import plural
 
 # Row-block order inside PyTorch's fused weight matrices and bias vectors.
 PYTORCH_GATE_ORDER: dict[str, tuple[str, ...]] = {
@@ -96,8 +95,7 @@ def cell_params(rnn: nn.Module, layer: int, direction: str = "forward") -> CellP
     if getattr(rnn, "proj_size", 0):
         raise UserError("Gate tracing does not support LSTMs with projections (proj_size > 0).")
     if not 0 <= layer < rnn.num_layers:
-        raise UserError(f"Layer {layer} does not exist; the model has "
-                        f"{plural(rnn.num_layers, 'layer')}.")
+        raise UserError(f"Layer {layer} does not exist; the model has {rnn.num_layers} layer(s).")
     if direction not in DIRECTIONS or (direction == "backward" and not rnn.bidirectional):
         allowed = "forward or backward" if rnn.bidirectional else "forward"
         raise UserError(f"Direction {direction!r} does not exist; this model has {allowed}.")
