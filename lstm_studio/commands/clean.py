@@ -23,6 +23,7 @@ from lstm_studio.core.config import CLEANING_STEPS, CleaningConfig, validate_cle
 from lstm_studio.core.dataset import Dataset
 from lstm_studio.core.errors import ConfigError
 from lstm_studio.core.project import Project
+from lstm_studio.core.wording import plural
 
 
 def _flag(step: str) -> str:
@@ -110,9 +111,9 @@ def write_csv(dataset: Dataset, path: str | Path) -> None:
 
 def format_report(report: CleaningReport, out: str, show_dropped: int) -> str:
     counts = report.dropped_counts()
-    lines = [f"Kept {report.kept:,} of {report.total:,} documents "
+    lines = [f"Kept {report.kept:,} of {plural(report.total, 'document')} "
              f"(dropped {counts['language']:,} for language, {counts['empty']:,} empty) "
-             f"in {report.seconds:.1f} s with {report.workers} worker(s).",
+             f"in {report.seconds:.1f} s with {plural(report.workers, 'worker')}.",
              f"Wrote {out}", "", "Documents changed by each step:"]
     rows = [["step", "changed"]] + [[f"{CLEANING_STEPS.index(step)}. {STEP_TITLES[step]}",
                                      f"{changed:,}"]

@@ -22,6 +22,7 @@ from lstm_studio.core.errors import ConfigError, DataError
 from lstm_studio.core.project import Project
 from lstm_studio.core.readers import load_sources
 from lstm_studio.core.summary import DatasetSummary, random_split, summarize
+from lstm_studio.core.wording import plural, verb
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -138,18 +139,19 @@ def format_summary(summary: DatasetSummary, seconds: float | None = None) -> str
             row.append(_n(summary.documents))
         rows.append(row)
     took = f" in {seconds:.2f} s" if seconds is not None else ""
-    plural = "s" if len(summary.sources) != 1 else ""
     lengths = summary.lengths
     out = [
-        f"{_n(summary.documents)} documents from {len(summary.sources)} source{plural}{took}",
+        f"{plural(summary.documents, 'document')} from "
+        f"{plural(len(summary.sources), 'source')}{took}",
         "",
         format_table(rows),
         "",
         f"Length (whitespace tokens): min {_n(lengths.min)}, median {_n(lengths.median)}, "
         f"p95 {_n(lengths.p95)}, max {_n(lengths.max)}",
-        f"Exact duplicates (whitespace-normalised): {_n(summary.duplicates)} extra copies in "
-        f"{_n(summary.duplicate_groups)} groups ({_n(summary.cross_split_duplicates)} groups "
-        "span splits)",
+        f"Exact duplicates (whitespace-normalised): {plural(summary.duplicates, 'extra copy')} "
+        f"in {plural(summary.duplicate_groups, 'group')} "
+        f"({plural(summary.cross_split_duplicates, 'group')} "
+        f"{verb(summary.cross_split_duplicates, 'spans', 'span')} splits)",
         f"Empty documents: {_n(summary.empty)}",
         f"Not in Unicode NFC: {_n(summary.non_nfc)}",
         "",
@@ -162,6 +164,7 @@ def format_summary(summary: DatasetSummary, seconds: float | None = None) -> str
 def _source_lines(sources: list[dict[str, Any]]) -> list[str]:
     lines = []
     for source in sources:
-        lines.append(f"  {source['path']}  ({source['kind']}, {_n(source['documents'])} documents)")
+        lines.append(f"  {source['path']}  ({source['kind']}, "
+                     f"{plural(source['documents'], 'document')})")
         lines.extend(f"    - {note}" for note in source["notes"])
     return lines

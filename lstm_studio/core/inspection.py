@@ -24,6 +24,7 @@ import numpy as np
 
 from lstm_studio.core.config import CleaningConfig, ModelConfig, TrainConfig, VocabConfig
 from lstm_studio.core.progress import Progress, report
+from lstm_studio.core.wording import plural
 
 if TYPE_CHECKING:  # torch-backed modules: imported when first used, not at import time
     from lstm_studio.core.checkpoint import ModelBundle
@@ -111,7 +112,7 @@ def diagram_values(direction_trace: Any, step: int, unit: int) -> dict[str, floa
 def describe(bundle: Any) -> str:
     config = bundle.model_config
     cell = config.cell.upper() if config.cell != "rnn" else f"RNN ({config.nonlinearity})"
-    shape = (f"{config.num_layers} layer(s) × {config.hidden_size} units"
+    shape = (f"{plural(config.num_layers, 'layer')} × {plural(config.hidden_size, 'unit')}"
              + (", bidirectional" if config.bidirectional else ""))
     task = "classifier" if config.task == "classify" else "language model"
     return f"{cell} {task}, {shape}, vocabulary {len(bundle.vocab)}"

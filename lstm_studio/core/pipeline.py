@@ -35,6 +35,7 @@ from lstm_studio.core.models import build_model
 from lstm_studio.core.progress import Progress
 from lstm_studio.core.runs import RunRecorder, RunStore
 from lstm_studio.core.trainer import Trainer, resolve_device
+from lstm_studio.core.wording import plural, verb
 
 HOLDOUT_FRACTION = 0.1
 
@@ -93,7 +94,8 @@ def _check_dataset(train: list[Document], task: str) -> list[str]:
         return []
     unlabelled = sum(1 for doc in train if doc.label is None)
     if unlabelled:
-        raise DataError(f"{unlabelled} training documents have no label; a classifier needs "
+        raise DataError(f"{plural(unlabelled, 'training document')} "
+                        f"{verb(unlabelled, 'has', 'have')} no label; a classifier needs "
                         "a label on every document (or choose the language-model task).")
     labels = sorted({doc.label for doc in train if doc.label is not None})
     if len(labels) < 2:
@@ -122,9 +124,10 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
     if not valid_docs:
         train_docs, valid_docs = stratified_holdout(train_docs, HOLDOUT_FRACTION,
                                                     train_config.seed)
-        notes.append(f"No validation split, so {len(valid_docs)} training documents "
-                     f"({HOLDOUT_FRACTION:.0%}, stratified, seed {train_config.seed}) were "
-                     "held out for validation.")
+        held = len(valid_docs)
+        notes.append(f"No validation split, so {plural(held, 'training document')} "
+                     f"({HOLDOUT_FRACTION:.0%}, stratified, seed {train_config.seed}) "
+                     f"{verb(held, 'was', 'were')} held out for validation.")
         if not train_docs or not valid_docs:
             raise DataError("Too few documents to hold out a validation split; add more data.")
     test_docs = dataset.split("test")
@@ -137,7 +140,8 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
     if not max_len:
         # the Vocabulary tab's suggestion: p95 of training lengths
         max_len = max(1, percentile([len(tokenize(doc.text)) for doc in train_docs], 0.95))
-        notes.append(f"Maximum length {max_len} tokens (95th percentile of training lengths).")
+        notes.append(f"Maximum length {plural(max_len, 'token')} (95th percentile of training "
+                     "lengths).")
     train_config = replace(train_config, max_len=max_len)
     model_config = replace(model_config, vocab_size=len(vocab),
                            num_classes=len(labels) if task == "classify" else 0)

@@ -33,6 +33,7 @@ from lstm_studio.core.events import EpochEvent, EventHandler, RunEnded, RunStart
 from lstm_studio.core.objective import Objective
 from lstm_studio.core.progress import Progress
 from lstm_studio.core.sampling import BatchSampler, BucketSampler
+from lstm_studio.core.wording import plural
 
 
 @dataclass
@@ -227,7 +228,7 @@ class Trainer:
                     break
                 if cfg.early_stopping and state.stale >= cfg.early_stopping and epoch < epochs:
                     message = (f"Early stopping after epoch {epoch}: no improvement for "
-                               f"{state.stale} epoch(s).")
+                               f"{plural(state.stale, 'epoch')}.")
                     break
         except Cancelled:
             status = "stopped"
@@ -236,7 +237,7 @@ class Trainer:
         restored = self._restore(status, initial)
         message = " ".join(part for part in (message, restored) if part).strip()
         if status == "finished" and not message:
-            message = f"Trained {len(state.history)} epoch(s)."
+            message = f"Trained {plural(len(state.history), 'epoch')}."
         result = FitResult(status, message, state.history, len(state.history),
                            time.monotonic() - started, state.best_epoch)
         self._hooks("on_fit_end", result)

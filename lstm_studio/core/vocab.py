@@ -21,6 +21,7 @@ from typing import Any
 from lstm_studio.core.config import VocabConfig, config_from_dict, config_to_dict
 from lstm_studio.core.errors import ConfigError
 from lstm_studio.core.tokenize import tokenize
+from lstm_studio.core.wording import plural
 
 PAD = "<pad>"
 UNK = "<unk>"
@@ -97,7 +98,7 @@ class Vocabulary:
         return isinstance(other, Vocabulary) and self.itos == other.itos
 
     def __repr__(self) -> str:
-        return f"Vocabulary({len(self)} tokens)"
+        return f"Vocabulary({plural(len(self), 'token')})"
 
 
 @dataclass

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
@@ -22,10 +21,12 @@ class DialogCall:
 
 
 calls: list[DialogCall] = []
-responder: Callable[[DialogCall], Any] | None = None
+# The answer depends on the kind: a bool for "question", a list of paths for "open_files", a
+# path or None for "open_folder" and "save_file"; ignored for the others.
+responder: Callable[[DialogCall], object] | None = None
 
 
-def _intercepted(call: DialogCall) -> tuple[bool, Any]:
+def _intercepted(call: DialogCall) -> tuple[bool, object]:
     calls.append(call)
     if len(calls) > 200:  # a long session must not grow this forever
         del calls[:-100]
@@ -65,7 +66,7 @@ def open_files(parent: QWidget | None, title: str, directory: str = "",
                filters: str = "") -> list[str]:
     handled, answer = _intercepted(DialogCall("open_files", title, directory))
     if handled:
-        return list(answer or [])
+        return [str(path) for path in answer] if isinstance(answer, (list, tuple)) else []
     paths, _ = QFileDialog.getOpenFileNames(parent, title, directory, filters)
     return paths
 
@@ -73,7 +74,7 @@ def open_files(parent: QWidget | None, title: str, directory: str = "",
 def open_folder(parent: QWidget | None, title: str, directory: str = "") -> str | None:
     handled, answer = _intercepted(DialogCall("open_folder", title, directory))
     if handled:
-        return answer or None
+        return str(answer) if answer else None
     path = QFileDialog.getExistingDirectory(parent, title, directory)
     return path or None
 
@@ -82,7 +83,7 @@ def save_file(parent: QWidget | None, title: str, directory: str = "",
               filters: str = "") -> str | None:
     handled, answer = _intercepted(DialogCall("save_file", title, directory))
     if handled:
-        return answer or None
+        return str(answer) if answer else None
     path, _ = QFileDialog.getSaveFileName(parent, title, directory, filters)
     return path or None
 

@@ -1,7 +1,7 @@
 """The main window: tabs over one AppState, menus, drag-and-drop, projects, persisted settings.
 
 Tabs are listed in TAB_CLASSES and built as `TabClass(state, parent)`; the optional tab
-methods are described in lstm_studio.gui.state.
+methods are the Protocols of lstm_studio.gui.tab_contract.
 """
 
 from __future__ import annotations
@@ -11,37 +11,39 @@ import platform
 from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QTimer, Signal, qVersion
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QTabWidget, QWidget
 
 from lstm_studio import APP_NAME, __version__
-from lstm_studio.core.config import (
-    CleaningConfig,
-    ModelConfig,
-    TrainConfig,
-    VocabConfig,
-    config_from_dict,
-    config_to_dict,
-)
+from lstm_studio.core.config import CleaningConfig, ModelConfig, TrainConfig, VocabConfig
 from lstm_studio.core.errors import UserError
 from lstm_studio.core.project import SUFFIX, Project, load_project, save_project
+from lstm_studio.core.wording import plural
 from lstm_studio.gui import dialogs, settings
 from lstm_studio.gui.clean.tab import CleanTab
 from lstm_studio.gui.data.tab import DataTab
 from lstm_studio.gui.inspect.tab import InspectTab
+from lstm_studio.gui.project_restore import ProjectRestorer
 from lstm_studio.gui.state import AppState
+from lstm_studio.gui.tab_contract import ClosingTab, ProjectStateTab, ShutdownTab
 from lstm_studio.gui.train.tab import TrainTab
 from lstm_studio.gui.vocab.tab import VocabTab
+from lstm_studio.gui.workers import BackgroundTask
 from lstm_studio.resources_path import resource
 
 log = logging.getLogger(__name__)
 
-# (title, class): the window's tabs in order. Each is a QWidget built as `cls(state, parent)`.
-TAB_CLASSES: tuple[tuple[str, type[QWidget]], ...] = (
+W = TypeVar("W", bound=QWidget)
+T = TypeVar("T")
+
+# What builds a tab: its class, called as `cls(state, parent)`.
+TabFactory = Callable[[AppState, QWidget], QWidget]
+# (title, class): the window's tabs in order.
+TAB_CLASSES: tuple[tuple[str, TabFactory], ...] = (
     ("Data", DataTab),
     ("Clean", CleanTab),
     ("Vocabulary", VocabTab),
@@ -68,6 +70,7 @@ class MainWindow(QMainWindow):
         self.state = AppState(self)
         self._restore_options()
         self.project_path: str | None = None
+        self._restorer: ProjectRestorer | None = None
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
         self.tabs = QTabWidget()
@@ -91,30 +94,48 @@ class MainWindow(QMainWindow):
         for signal in (self.state.dataset_changed, self.state.cleaning_changed,
                        self.state.vocabulary_changed, self.state.model_changed):
             signal.connect(self._update_status)
+        # Cleaning and vocabulary settings are remembered when the step succeeds, not only on
+        # a clean exit (as the tabs did before settings had one module). Training settings
+        # only on exit: the self-test trains a tiny model and must not leave its settings.
+        for signal in (self.state.cleaning_changed, self.state.vocabulary_changed):
+            signal.connect(self.save_configs)
         self._build_menus()
         self._update_title()
         self._update_status()
-        geometry = settings.value("window/geometry")
+        geometry = settings.window_geometry()
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1280, 800)
         for title, reason in self.broken_tabs.items():
             self.statusBar().showMessage(f"The {title} tab could not be loaded: {reason}")
 
     # --- tabs -----------------------------------------------------------------------------
-    def tab(self, title: str) -> Any:
+    def tab(self, title: str) -> QWidget | None:
+        """The tab titled `title`, or None when it failed to build."""
         return self.tab_widgets.get(title)
 
-    @property
-    def data_tab(self) -> Any:
-        return self.tab_widgets["Data"]
+    def tab_of(self, cls: type[W]) -> W | None:
+        """The tab of class `cls`, or None when it failed to build."""
+        for widget in self.tab_widgets.values():
+            if isinstance(widget, cls):
+                return widget
+        return None
 
-    def tabs_with(self, method: str) -> list[tuple[str, Any]]:
+    @property
+    def data_tab(self) -> DataTab:
+        tab = self.tab_of(DataTab)
+        if tab is None:  # every way in to the app starts here: nothing works without it
+            raise RuntimeError(f"The Data tab could not be built: {self.broken_tabs['Data']}")
+        return tab
+
+    def tabs_with(self, kind: type[T]) -> list[tuple[str, T]]:
+        """(title, tab) for the tabs that implement `kind`, a tab_contract Protocol."""
         return [(title, widget) for title, widget in self.tab_widgets.items()
-                if callable(getattr(widget, method, None))]
+                if isinstance(widget, kind)]
 
     # --- menus ----------------------------------------------------------------------------
-    def _action(self, menu: Any, text: str, slot: Callable[[], Any],
-                shortcut: QKeySequence | str | None = None) -> QAction:
+    def _action(self, menu: QMenu, text: str, slot: Callable[[], object],
+                shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+                ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -159,19 +180,19 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda checked=False, p=paths: self.open_paths(p))
 
     # --- opening data ---------------------------------------------------------------------
-    def open_paths(self, paths: Sequence[str]) -> Any:
+    def open_paths(self, paths: Sequence[str]) -> BackgroundTask:
         self.tabs.setCurrentWidget(self.data_tab)
         return self.data_tab.load_paths(list(paths))
 
-    def open_sample(self, kind: str = "reviews") -> Any:
+    def open_sample(self, kind: str = "reviews") -> BackgroundTask:
         from lstm_studio.resources_path import sample_paths
 
         return self.open_paths(sample_paths(kind))
 
     def start_first_launch(self) -> None:
         """The first time the app runs, load the reviews sample so every tab shows something."""
-        if settings.value("app/launched") is None:
-            settings.set_value("app/launched", True)
+        if settings.first_launch():
+            settings.mark_launched()
             QTimer.singleShot(0, lambda: self.open_sample("reviews"))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -195,7 +216,7 @@ class MainWindow(QMainWindow):
     def current_project(self) -> Project:
         state = self.state
         tabs = {}
-        for title, widget in self.tabs_with("project_state"):
+        for title, widget in self.tabs_with(ProjectStateTab):
             try:
                 tabs[title] = widget.project_state()
             except Exception:
@@ -211,7 +232,7 @@ class MainWindow(QMainWindow):
             path += SUFFIX
         save_project(path, self.current_project())
         self.project_path = path
-        settings.set_value("paths/last_project", path)
+        settings.set_last_project(path)
         self._update_title()
         self.statusBar().showMessage(f"Saved project {path}", 8000)
 
@@ -222,18 +243,16 @@ class MainWindow(QMainWindow):
             self.save_project_as()
 
     def save_project_as(self) -> None:
-        start = str(settings.value("paths/last_project", "") or "")
-        path = dialogs.save_file(self, "Save project", start, PROJECT_FILTER)
+        path = dialogs.save_file(self, "Save project", settings.last_project(), PROJECT_FILTER)
         if path:
             self._guarded(lambda: self.save_project_to(path))
 
     def ask_open_project(self) -> None:
-        start = str(settings.value("paths/last_project", "") or "")
-        paths = dialogs.open_files(self, "Open project", start, PROJECT_FILTER)
+        paths = dialogs.open_files(self, "Open project", settings.last_project(), PROJECT_FILTER)
         if paths:
             self.open_project(paths[0])
 
-    def _guarded(self, fn: Callable[[], Any]) -> bool:
+    def _guarded(self, fn: Callable[[], object]) -> bool:
         try:
             fn()
         except UserError as error:
@@ -251,10 +270,10 @@ class MainWindow(QMainWindow):
         except UserError as error:
             dialogs.error(self, "Cannot open project", str(error))
             return False
-        from lstm_studio.gui.project_restore import ProjectRestorer
-
+        if self._restorer is not None:
+            self._restorer.abandon()  # a restore still running must not finish over this one
         self.project_path = path
-        settings.set_value("paths/last_project", path)
+        settings.set_last_project(path)
         self._update_title()
         self._restorer = ProjectRestorer(self, project, notes)
         self._restorer.done.connect(self.project_opened)
@@ -270,7 +289,7 @@ class MainWindow(QMainWindow):
         state = self.state
         parts = []
         if state.dataset is not None:
-            parts.append(f"{len(state.dataset):,} documents")
+            parts.append(plural(len(state.dataset), "document"))
         if state.cleaned is not None:
             parts.append(f"{len(state.cleaned.dataset):,} after cleaning")
         if state.vocabulary is not None:
@@ -304,29 +323,35 @@ class MainWindow(QMainWindow):
     # --- settings and closing -------------------------------------------------------------
     def _restore_options(self) -> None:
         state = self.state
-        state.cleaning_config = config_from_dict(CleaningConfig,
-                                                 settings.load_option("cleaning"))
-        state.vocab_config = config_from_dict(VocabConfig, settings.load_option("vocabulary"))
-        state.model_config = config_from_dict(ModelConfig, settings.load_option("model"))
-        state.train_config = config_from_dict(TrainConfig, settings.load_option("training"))
+        state.cleaning_config = settings.load_config("cleaning", CleaningConfig)
+        state.vocab_config = settings.load_config("vocabulary", VocabConfig)
+        state.model_config = settings.load_config("model", ModelConfig)
+        state.train_config = settings.load_config("training", TrainConfig)
+
+    def save_configs(self) -> None:
+        """Remember the cleaning and vocabulary settings (the next launch starts with them)."""
+        settings.save_config("cleaning", self.state.cleaning_config)
+        settings.save_config("vocabulary", self.state.vocab_config)
 
     def save_options(self) -> None:
-        state = self.state
-        settings.save_option("cleaning", config_to_dict(state.cleaning_config))
-        settings.save_option("vocabulary", config_to_dict(state.vocab_config))
-        settings.save_option("model", config_to_dict(state.model_config))
-        settings.save_option("training", config_to_dict(state.train_config))
-        settings.set_value("window/geometry", self.saveGeometry())
+        """Everything remembered between sessions; called when the window closes."""
+        self.save_configs()
+        settings.save_config("model", self.state.model_config)
+        settings.save_config("training", self.state.train_config)
+        settings.save_window_geometry(self.saveGeometry())
 
     def shutdown_tabs(self) -> None:
-        for title, widget in self.tabs_with("shutdown"):
+        """Stop every background task (tabs and a project restore) and wait for it."""
+        if self._restorer is not None:
+            self._restorer.shutdown()
+        for title, widget in self.tabs_with(ShutdownTab):
             try:
                 widget.shutdown()
             except Exception:
                 log.exception("%s.shutdown failed", title)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        for _title, widget in self.tabs_with("confirm_close"):
+        for _title, widget in self.tabs_with(ClosingTab):
             if not widget.confirm_close():
                 event.ignore()
                 return

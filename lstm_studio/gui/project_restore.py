@@ -2,32 +2,44 @@
 
 Reload the sources (with the saved split decisions) → rerun cleaning if it had run → rebuild
 the vocabulary → hand each tab its saved state → load the trained model. Each step starts
-when the previous background task ended, so the window stays responsive throughout.
+when the previous background task ended, so the window stays responsive throughout. Opening
+another project (or closing the window) abandons a restore in progress: its remaining steps
+do nothing and its model load is cancelled.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
+from lstm_studio.core.progress import Progress
 from lstm_studio.core.project import Project
 from lstm_studio.gui import dialogs
-from lstm_studio.gui.workers import BackgroundTask
+from lstm_studio.gui.clean.tab import CleanTab
+from lstm_studio.gui.tab_contract import ProjectStateTab
+from lstm_studio.gui.vocab.tab import VocabTab
+from lstm_studio.gui.workers import TaskSlot
+
+if TYPE_CHECKING:
+    from lstm_studio.core.checkpoint import ModelBundle
+    from lstm_studio.gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
 
 class ProjectRestorer(QObject):
-    done = Signal(bool)
+    done = Signal(bool)  # the restore ended (ok?); not emitted once abandoned
 
-    def __init__(self, window: Any, project: Project, notes: list[str]) -> None:
+    def __init__(self, window: MainWindow, project: Project, notes: list[str]) -> None:
         super().__init__(window)
         self.window = window
         self.project = project
         self.notes = list(notes)
+        self._abandoned = False
+        self._model_loading = TaskSlot(window, "Loading the model")
 
     def start(self) -> None:
         project, window, state = self.project, self.window, self.window.state
@@ -35,15 +47,25 @@ class ProjectRestorer(QObject):
         state.vocab_config = project.vocabulary
         state.model_config = project.model
         state.train_config = project.training
-        for title, method in (("Clean", "set_config"), ("Vocabulary", "set_config")):
-            tab = window.tab(title)
-            if tab is not None:
-                getattr(tab, method)(getattr(state, "cleaning_config" if title == "Clean"
-                                             else "vocab_config"))
+        clean_tab = window.tab_of(CleanTab)
+        if clean_tab is not None:
+            clean_tab.set_config(project.cleaning)
+        vocab_tab = window.tab_of(VocabTab)
+        if vocab_tab is not None:
+            vocab_tab.set_config(project.vocabulary)
         if not project.data.sources:
             self._after_vocabulary(True)
             return
         window.data_tab.load_paths(project.data.sources, project.data, self._after_load)
+
+    def abandon(self) -> None:
+        """Stop here: later steps do nothing, a model load in progress is cancelled."""
+        self._abandoned = True
+        self._model_loading.cancel()
+
+    def shutdown(self) -> None:
+        self.abandon()
+        self._model_loading.shutdown()
 
     def _fail(self, stage: str) -> None:
         dialogs.error(self.window, "Cannot open project",
@@ -51,10 +73,12 @@ class ProjectRestorer(QObject):
         self.done.emit(False)
 
     def _after_load(self, ok: bool) -> None:
+        if self._abandoned:
+            return
         if not ok:
             self.done.emit(False)  # the data tab already showed why
             return
-        clean_tab = self.window.tab("Clean")
+        clean_tab = self.window.tab_of(CleanTab)
         if self.project.cleaning_ran and clean_tab is not None:
             if clean_tab.run_cleaning(self._after_cleaning) is None:
                 self._fail("cleaning")
@@ -62,10 +86,12 @@ class ProjectRestorer(QObject):
             self._after_cleaning(True)
 
     def _after_cleaning(self, ok: bool) -> None:
+        if self._abandoned:
+            return
         if not ok:
             self._fail("cleaning")
             return
-        vocab_tab = self.window.tab("Vocabulary")
+        vocab_tab = self.window.tab_of(VocabTab)
         if self.project.vocabulary_built and vocab_tab is not None:
             if vocab_tab.build_vocabulary(self._after_vocabulary) is None:
                 self._after_vocabulary(True)
@@ -73,10 +99,12 @@ class ProjectRestorer(QObject):
             self._after_vocabulary(True)
 
     def _after_vocabulary(self, ok: bool) -> None:
+        if self._abandoned:
+            return
         if not ok:
             self._fail("building the vocabulary")
             return
-        for title, widget in self.window.tabs_with("restore_project_state"):
+        for title, widget in self.window.tabs_with(ProjectStateTab):
             if title in self.project.tabs:
                 try:
                     widget.restore_project_state(self.project.tabs[title])
@@ -91,26 +119,24 @@ class ProjectRestorer(QObject):
             self._finish(True)
 
     def _load_model(self, path: str) -> None:
-        def work(progress: object, emit: object) -> Any:
+        def work(progress: Progress, emit: object) -> ModelBundle:
             from lstm_studio.core.checkpoint import load_checkpoint
 
             return load_checkpoint(path)
 
-        task = BackgroundTask(work, self)
-
-        def loaded(bundle: Any) -> None:
+        def loaded(bundle: ModelBundle) -> None:
             self.window.state.set_model(bundle, path)
 
         def failed(message: str) -> None:
             self.notes.append(f"The trained model could not be loaded: {message}")
 
-        task.finished.connect(loaded)
-        task.failed.connect(failed)
-        task.ended.connect(lambda: self._finish(True))
-        self._model_task = task
-        task.start()
+        # A model that does not load is a note in the final message, not a failed restore.
+        self._model_loading.start(work, loaded, on_failed=failed,
+                                  on_done=lambda _ok: self._finish(True))
 
     def _finish(self, ok: bool) -> None:
+        if self._abandoned:
+            return
         if self.notes:
             dialogs.info(self.window, "Project opened", "\n".join(self.notes))
         self.window.state.status_message.emit("Project restored")

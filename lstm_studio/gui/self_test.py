@@ -12,21 +12,38 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO, TypeVar
 
 from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QWidget
 
+from lstm_studio.core.wording import plural
 from lstm_studio.gui import dialogs
+from lstm_studio.gui.clean.tab import CleanTab
+from lstm_studio.gui.tab_contract import SelfTestTab
+from lstm_studio.gui.vocab.tab import VocabTab
+from lstm_studio.gui.workers import BackgroundTask
+
+if TYPE_CHECKING:
+    from lstm_studio.gui.main_window import MainWindow
 
 STAGE_TIMEOUT_S = 300
+W = TypeVar("W", bound=QWidget)
+
+
+class ReportsErrors(Protocol):
+    """A tab that remembers why its last background task failed."""
+
+    @property
+    def last_error(self) -> str | None: ...
 
 
 class StageFailed(Exception):
     pass
 
 
-def run_task(start: Callable[[Callable[[bool], None]], Any], what: str,
-             timeout_s: float = STAGE_TIMEOUT_S, owner: Any = None) -> None:
+def run_task(start: Callable[[Callable[[bool], None]], BackgroundTask | None], what: str,
+             timeout_s: float = STAGE_TIMEOUT_S, owner: ReportsErrors | None = None) -> None:
     """Start a tab's background work with an `on_done(ok)` callback and wait for it while the
     event loop keeps running (the window stays live)."""
     loop = QEventLoop()
@@ -48,7 +65,7 @@ def run_task(start: Callable[[Callable[[bool], None]], Any], what: str,
     if "ok" not in result:
         raise StageFailed(f"{what} did not finish within {timeout_s:.0f} s")
     if not result["ok"]:
-        reason = getattr(owner, "last_error", None)
+        reason = owner.last_error if owner is not None else None
         error = dialogs.last("error")
         if reason is None and error is not None:
             reason = error.text
@@ -56,13 +73,13 @@ def run_task(start: Callable[[Callable[[bool], None]], Any], what: str,
 
 
 class SelfTest:
-    def __init__(self, window: Any, out: TextIO | None = None) -> None:
+    def __init__(self, window: MainWindow, out: TextIO | None = None) -> None:
         self.window = window
         self.out = out or sys.stdout
         self.exit_code = 1
 
-    def _required_tab(self, title: str):
-        tab = self.window.tab(title)
+    def _required_tab(self, cls: type[W], title: str) -> W:
+        tab = self.window.tab_of(cls)
         if tab is None:
             raise StageFailed(f"there is no {title} tab")
         return tab
@@ -76,7 +93,8 @@ class SelfTest:
         if self.window.broken_tabs:
             name, reason = next(iter(self.window.broken_tabs.items()))
             raise StageFailed(f"the {name} tab failed to load: {reason}")
-        return f"{len(self.window.tab_widgets)} tabs: " + ", ".join(self.window.tab_widgets)
+        tabs = self.window.tab_widgets
+        return f"{plural(len(tabs), 'tab')}: " + ", ".join(tabs)
 
     def stage_load(self) -> str:
         from lstm_studio.resources_path import sample_paths
@@ -89,30 +107,30 @@ class SelfTest:
             raise StageFailed("the sample loaded no documents")
         if data_tab.model.rowCount() != len(dataset):
             raise StageFailed("the document table does not show every document")
-        return f"{len(dataset)} documents"
+        return plural(len(dataset), "document")
 
     def stage_clean(self) -> str:
-        clean_tab = self._required_tab("Clean")
+        clean_tab = self._required_tab(CleanTab, "Clean")
         run_task(clean_tab.run_cleaning, "cleaning", owner=clean_tab)
         cleaned = self.window.state.cleaned
         if cleaned is None or len(cleaned.dataset) == 0:
             raise StageFailed("cleaning kept no documents")
         dropped = len(cleaned.report.dropped)
-        return f"{len(cleaned.dataset)} kept, {dropped} dropped"
+        return f"{len(cleaned.dataset):,} kept, {dropped:,} dropped"
 
     def stage_vocabulary(self) -> str:
-        vocab_tab = self._required_tab("Vocabulary")
+        vocab_tab = self._required_tab(VocabTab, "Vocabulary")
         run_task(vocab_tab.build_vocabulary, "building the vocabulary", owner=vocab_tab)
         vocab = self.window.state.vocabulary
         if vocab is None or len(vocab) <= 2:
             raise StageFailed("the vocabulary is empty")
-        return f"{len(vocab)} tokens"
+        return plural(len(vocab), "token")
 
     def stages(self) -> list[tuple[str, Callable[[], str]]]:
         stages: list[tuple[str, Callable[[], str]]] = [
             ("tabs", self.stage_tabs), ("load", self.stage_load), ("clean", self.stage_clean),
             ("vocabulary", self.stage_vocabulary)]
-        for title, widget in self.window.tabs_with("self_test_stage"):
+        for title, widget in self.window.tabs_with(SelfTestTab):
             if title not in ("Data", "Clean", "Vocabulary"):
                 stages.append((title.lower(), widget.self_test_stage))
         return stages
@@ -146,6 +164,6 @@ class SelfTest:
                 return 1
             self._print(f"self-test: {name} ... ok ({summary}, "
                         f"{time.perf_counter() - begin:.1f} s)")
-        self._print(f"self-test: all {len(stages)} stages passed in "
+        self._print(f"self-test: all {plural(len(stages), 'stage')} passed in "
                     f"{time.perf_counter() - started:.1f} s")
         return 0

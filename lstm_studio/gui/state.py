@@ -2,22 +2,16 @@
 
 Tabs never talk to each other directly; they read and write this object and listen to its
 signals. It holds plain core objects (Dataset, CleaningResult, Vocabulary, configs, a loaded
-model), so a project file is just a serialisation of it.
+model), so a project file is just a serialisation of it. The core types are imported for the
+type checker only: importing them here would pull torch (checkpoint) and the cleaning
+patterns into start-up, before the window shows.
 
-Tab plug-in contract (lstm_studio.gui.main_window.TAB_CLASSES): a tab is a QWidget built as
-`TabClass(state, parent)`. Optional methods the window calls when present:
-- `self_test_stage(self) -> str`: run this tab's stage of `--self-test` through its own code
-  path (blocking until done, using qt event processing), return a one-line summary, raise on
-  failure;
-- `confirm_close(self) -> bool` and `shutdown(self) -> None`: asked and called on window close
-  (e.g. stop a running training within 2 s);
-- `project_state(self) -> dict` / `restore_project_state(self, data: dict) -> None`: extra
-  settings the tab wants saved in project files.
+What a tab is and which optional methods the window calls: lstm_studio.gui.tab_contract.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
@@ -28,6 +22,12 @@ from lstm_studio.core.config import (
     TrainConfig,
     VocabConfig,
 )
+
+if TYPE_CHECKING:
+    from lstm_studio.core.checkpoint import ModelBundle
+    from lstm_studio.core.cleaning import CleaningResult
+    from lstm_studio.core.dataset import Dataset
+    from lstm_studio.core.vocab import Vocabulary
 
 
 class AppState(QObject):
@@ -40,10 +40,10 @@ class AppState(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.dataset: Any = None  # core.dataset.Dataset (as loaded, splits applied)
-        self.cleaned: Any = None  # core.cleaning.CleaningResult | None
-        self.vocabulary: Any = None  # core.vocab.Vocabulary | None
-        self.model: Any = None  # core.checkpoint.LoadedModel | None (trained or loaded)
+        self.dataset: Dataset | None = None  # as loaded, splits applied
+        self.cleaned: CleaningResult | None = None
+        self.vocabulary: Vocabulary | None = None
+        self.model: ModelBundle | None = None  # trained here or loaded from a file
         self.model_path: str | None = None
         self.data_config = DataConfig()
         self.cleaning_config = CleaningConfig()
@@ -51,28 +51,29 @@ class AppState(QObject):
         self.model_config = ModelConfig()
         self.train_config = TrainConfig()
 
-    def training_dataset(self) -> Any:
+    def training_dataset(self) -> Dataset | None:
         """What training uses: the cleaned dataset when cleaning ran, else the raw one."""
         if self.cleaned is not None:
             return self.cleaned.dataset
         return self.dataset
 
-    def set_dataset(self, dataset: Any) -> None:
+    def set_dataset(self, dataset: Dataset) -> None:
         self.dataset = dataset
         self.cleaned = None
         self.vocabulary = None
         self.dataset_changed.emit()
 
-    def set_cleaned(self, result: Any) -> None:
+    def set_cleaned(self, result: CleaningResult) -> None:
         self.cleaned = result
         self.vocabulary = None
         self.cleaning_changed.emit()
 
-    def set_vocabulary(self, vocabulary: Any) -> None:
+    def set_vocabulary(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
         self.vocabulary_changed.emit()
 
-    def set_model(self, model: Any, path: str | None = None) -> None:
+    def set_model(self, model: ModelBundle | None, path: str | None = None) -> None:
+        """Install a trained or loaded model (None: forget the current one)."""
         self.model = model
         self.model_path = path
         self.model_changed.emit()

@@ -73,8 +73,9 @@ class BackgroundTask(QObject):
     ended = Signal()
 
     def __init__(self, fn: TaskFunction, parent: QObject | None = None,
-                 min_interval: float = 0.05) -> None:
+                 min_interval: float = 0.05, description: str = "") -> None:
         super().__init__(parent)
+        self.description = description  # what a progress display shows ("Loading x.csv")
         self._thread = _TaskThread(fn, Progress(None, min_interval=min_interval))
         # The listener emits from the worker thread; Qt queues it to the GUI thread.
         self._thread.progress._listener = self._thread.progressed.emit
@@ -198,10 +199,15 @@ class TaskSlot(QObject):
               on_cancelled: Callable[[], None] | None = None,
               on_done: Callable[[bool], None] | None = None,
               still_valid: Callable[[], bool] | None = None,
-              launch: bool = True, min_interval: float = 0.05) -> BackgroundTask:
-        """Run `fn` as this slot's current task (retiring any previous one)."""
+              launch: bool = True, min_interval: float = 0.05,
+              description: str = "") -> BackgroundTask:
+        """Run `fn` as this slot's current task (retiring any previous one).
+
+        `description` is what a TaskBar following this slot shows (default: the slot's
+        `what`)."""
         self.cancel()
-        task = BackgroundTask(fn, self, min_interval=min_interval)
+        task = BackgroundTask(fn, self, min_interval=min_interval,
+                              description=description or self.what)
         handlers = _Handlers(on_result, on_partial, on_progress, on_failed, on_cancelled,
                              on_done, still_valid)
         outcome = {"ok": False}

@@ -33,7 +33,8 @@ def test_data_table(two_sources: list[Path], capsys: pytest.CaptureFixture[str])
     assert lines[3].split() == ["train", "4", "5", "9"]
     assert lines[4].split() == ["test", "1", "1", "2"]
     assert lines[5].split() == ["total", "5", "6", "11"]
-    assert "Exact duplicates (whitespace-normalised): 1 extra copies in 1 groups" in out
+    assert ("Exact duplicates (whitespace-normalised): 1 extra copy in 1 group (0 groups span"
+            " splits)") in out
     assert "text from column 'review', label from column 'sentiment'" in out
 
 

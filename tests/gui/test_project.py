@@ -33,18 +33,14 @@ def test_round_trip_restores_data_splits_cleaning_and_settings(
     panel.seed_box.setValue(3)
     assert finish(lambda done: tab.apply_config(panel.edited_config(), on_done=done))
     clean = window.tab("Clean")
-    clean.threshold_box.setValue(0.8)
-    clean.step_boxes["lowercase"].setChecked(False)
+    clean.panel.threshold_box.setValue(0.8)
+    clean.panel.step_boxes["lowercase"].setChecked(False)
     assert finish(clean.run_cleaning)
-    train = window.tab("Train")
-    if train is not None:  # the Train tab's form owns these settings: set them through it
-        state_data = train.project_state()
-        state_data["model_config"]["hidden_size"] = 32
-        state_data["train_config"]["epochs"] = 2
-        train.restore_project_state(state_data)
-    else:
-        window.state.model_config.hidden_size = 32
-        window.state.train_config.epochs = 2
+    train = window.tab("Train")  # its form owns these settings: set them through it
+    state_data = train.project_state()
+    state_data["model_config"]["hidden_size"] = 32
+    state_data["train_config"]["epochs"] = 2
+    train.restore_project_state(state_data)
     assert window.state.model_config.hidden_size == 32
     splits = [d.split for d in window.state.dataset.documents]
     kept = len(window.state.cleaned.dataset)
@@ -67,8 +63,8 @@ def test_round_trip_restores_data_splits_cleaning_and_settings(
     assert [d.split for d in state.dataset.documents] == splits
     assert state.cleaned is not None and len(state.cleaned.dataset) == kept
     assert state.cleaning_config.threshold == 0.8
-    assert other.tab("Clean").threshold_box.value() == 0.8
-    assert not other.tab("Clean").step_boxes["lowercase"].isChecked()
+    assert other.tab("Clean").panel.threshold_box.value() == 0.8
+    assert not other.tab("Clean").panel.step_boxes["lowercase"].isChecked()
     assert state.model_config.hidden_size == 32 and state.train_config.epochs == 2
     other.shutdown_tabs()
 
@@ -124,3 +120,27 @@ def test_missing_model_file_is_a_note_not_a_failure(tmp_path: Path) -> None:
     project, notes = load_project(path)
     assert project.model_path is None
     assert "model" in notes[0] and "missing" in notes[0]
+
+
+def test_opening_a_second_project_abandons_the_first(window: Any, qtbot: Any, tmp_path: Path,
+                                                     dialog_responder: Any) -> None:
+    first_data, second_data = tmp_path / "first.csv", tmp_path / "second.csv"
+    shutil.copy(sample_paths()[0], first_data)
+    second_data.write_text("text,label\n" + "".join(
+        f"review number {i},{'pos' if i % 2 else 'neg'}\n" for i in range(40)),
+        encoding="utf-8")
+    first, second = tmp_path / "first.lstmproj", tmp_path / "second.lstmproj"
+    save_project(first, Project(data=Project().data.__class__(sources=[str(first_data)]),
+                                cleaning_ran=True))
+    save_project(second, Project(data=Project().data.__class__(sources=[str(second_data)])))
+    outcomes: list[bool] = []
+    window.project_opened.connect(outcomes.append)
+    assert window.open_project(str(first))
+    assert window.open_project(str(second))  # before the first finished loading
+    qtbot.waitUntil(lambda: bool(outcomes), timeout=60_000)
+    qtbot.wait(300)  # the first must not report (nor start cleaning) afterwards
+    assert outcomes == [True]
+    assert window.state.data_config.sources == [str(second_data.resolve())]
+    assert len(window.state.dataset) == 40 and window.state.cleaned is None
+    assert dialog_responder.texts("error") == []
+    assert window.windowTitle().startswith("second")

@@ -172,7 +172,7 @@ def test_geometry_and_options_persist(qtbot: Any) -> None:
     assert second.height() == saved[1]
     assert second.width() == min(saved[0], second.screen().availableGeometry().width() - 2)
     assert second.state.cleaning_config.threshold == 0.75
-    assert second.tab("Clean").threshold_box.value() == 0.75
+    assert second.tab("Clean").panel.threshold_box.value() == 0.75
     second.shutdown_tabs()
 
 

@@ -62,3 +62,19 @@ def test_representation_shows_ids_unk_and_padding(window: Any, qtbot: Any,
     # truncation to the maximum length
     tab.max_len.setValue(2)
     assert table.columnCount() == 2
+
+
+def test_a_build_for_replaced_data_is_dropped(window: Any, qtbot: Any, finish: Any) -> None:
+    assert finish(lambda done: window.data_tab.load_paths(sample_paths(), on_done=done))
+    tab = window.tab("Vocabulary")  # not the visible tab: new data does not rebuild at once
+    built: list[bool] = []
+    tab.built.connect(lambda: built.append(True))
+    result: dict[str, bool] = {}
+    assert tab.build_vocabulary(lambda ok: result.setdefault("ok", ok)) is not None
+    window.state.set_dataset(window.state.dataset)
+    qtbot.waitUntil(lambda: "ok" in result, timeout=60_000)
+    assert result["ok"] is False and built == []
+    assert window.state.vocabulary is None
+    window.tabs.setCurrentWidget(tab)  # shown: it builds for the data now loaded
+    qtbot.waitUntil(lambda: window.state.vocabulary is not None, timeout=60_000)
+    assert built == [True]

@@ -24,6 +24,7 @@ from lstm_studio.core.gates.fused import (
 from lstm_studio.core.gates.recurrence import Record, unroll
 from lstm_studio.core.gates.source import prepare_inputs, resolve
 from lstm_studio.core.progress import Progress, report
+from lstm_studio.core.wording import plural
 
 
 def _activation(cell: str, gate: str, nonlinearity: str) -> str:
@@ -104,10 +105,12 @@ class DirectionTrace:
     def check_position(self, step: int, unit: int) -> None:
         """UserError unless `step` is a token position and `unit` a unit of this layer."""
         if not 0 <= step < self.steps:
-            raise UserError(f"Step {step} does not exist; the sentence has {self.steps} tokens "
+            raise UserError(f"Step {step} does not exist; the sentence has "
+                            f"{plural(self.steps, 'token')} "
                             f"(steps 0 to {self.steps - 1}).")
         if not 0 <= unit < self.hidden_size:
-            raise UserError(f"Unit {unit} does not exist; the layer has {self.hidden_size} units "
+            raise UserError(f"Unit {unit} does not exist; the layer has "
+                            f"{plural(self.hidden_size, 'unit')} "
                             f"(0 to {self.hidden_size - 1}).")
 
     def to_dict(self, decimals: int | None = None, include_inputs: bool = True) -> dict[str, Any]:
@@ -163,8 +166,8 @@ class Trace:
 
     def get(self, layer: int = 0, direction: str = "forward") -> DirectionTrace:
         if not 0 <= layer < self.num_layers:
-            raise UserError(f"Layer {layer} does not exist; the model has {self.num_layers} "
-                            f"layer(s) (0 to {self.num_layers - 1}).")
+            raise UserError(f"Layer {layer} does not exist; the model has "
+                            f"{plural(self.num_layers, 'layer')} (0 to {self.num_layers - 1}).")
         if direction not in self.directions:
             raise UserError(f"Direction {direction!r} does not exist; use "
                             f"{' or '.join(self.directions)}.")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from lstm_studio.core.errors import DataError
 from lstm_studio.core.readers.common import Record, SourceRead, Tick
+from lstm_studio.core.wording import plural
 
 PREFIX = "__label__"
 
@@ -49,5 +50,6 @@ def read_fasttext(path: Path, text: str, tick: Tick) -> SourceRead:
         records.append((" ".join(words).strip(), labels[0], None, f"{path.name}:line {number}"))
         if number % 10000 == 0:
             tick(number, len(lines))
-    notes = [f"{multi} line(s) had several labels; the first one was used"] if multi else []
+    notes = ([f"{plural(multi, 'line')} had several labels; the first one was used"]
+             if multi else [])
     return SourceRead(kind="fasttext", records=records, notes=notes)

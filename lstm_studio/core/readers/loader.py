@@ -24,6 +24,7 @@ from lstm_studio.core.readers.splits import SplitPlan, check_override, decide, s
 from lstm_studio.core.readers.table import read_table
 from lstm_studio.core.readers.text import read_corpus
 from lstm_studio.core.readers.zipped import read_zip
+from lstm_studio.core.wording import plural
 
 FILE_KINDS: dict[str, str] = {
     ".zip": "zip",
@@ -181,6 +182,6 @@ def _check_labels(documents: list[Document]) -> None:
     if len(labels) == 1:
         (label, count), = labels.items()
         raise DataError(
-            f"The dataset has a single label, '{label}' ({count} documents); a classifier "
-            "needs at least two, so add the other classes' folders or files."
+            f"The dataset has a single label, '{label}' ({plural(count, 'document')}); "
+            "a classifier needs at least two, so add the other classes' folders or files."
         )

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lstm_studio.core.readers.common import split_alias
+from lstm_studio.core.wording import plural, verb
 
 HIDDEN_PREFIXES = (".", "__MACOSX")
 
@@ -79,10 +80,13 @@ def plan_tree(names: list[str], strip_wrapper: bool) -> TreePlan:
     if unlabelled and len(unlabelled) < len(entries):
         entries = [entry for entry in entries if entry[1] is not None]
         notes.append(
-            f"left out {len(unlabelled)} .txt file(s) that are not inside a label folder "
+            f"left out {plural(len(unlabelled), '.txt file')} that "
+            f"{verb(len(unlabelled), 'is', 'are')} not inside a label folder "
             f"(e.g. {min(unlabelled)})"
         )
     if other:
-        notes.append(f"ignored {len(other)} file(s) that are not .txt (e.g. {min(other)})")
+        notes.append(f"ignored {plural(len(other), 'file')} that "
+                     f"{verb(len(other), 'is', 'are')} not .txt "
+                     f"(e.g. {min(other)})")
     entries.sort()
     return TreePlan(entries=entries, other_files=other, notes=notes)

@@ -19,6 +19,7 @@ from pathlib import Path
 from lstm_studio.core.errors import DataError
 from lstm_studio.core.readers.common import Record, SourceRead, Tick, decode_document
 from lstm_studio.core.readers.tree import plan_tree
+from lstm_studio.core.wording import plural
 
 # (name, compression method, flag bits, CRC-32, compressed size, local header offset)
 Member = tuple[str, int, int, int, int, int]
@@ -111,7 +112,8 @@ def read_zip(path: Path, encoding: str | None, tick: Tick) -> SourceRead:
     by_name = {member[0].replace("\\", "/"): member for member in members}
     plan = plan_tree(list(by_name), strip_wrapper=True)
     if not plan.entries:
-        found = f" (it holds {len(plan.other_files)} other files)" if plan.other_files else ""
+        found = (f" (it holds {plural(len(plan.other_files), 'other file')})"
+                 if plan.other_files else "")
         raise DataError(f"The zip {path} contains no .txt files{found}.")
     records: list[Record] = []
     total = len(plan.entries)

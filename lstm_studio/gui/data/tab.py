@@ -1,8 +1,9 @@
 """Data tab: load sources in the background, browse 50,000 documents, charts, split controls.
 
 All heavy work (reading, splitting, summarising, indexing for the table) runs in one
-BackgroundTask; the GUI thread only swaps in the finished results, so dropping the NTC-SCV
-zips never freezes the window. A failed load leaves the previous dataset in place.
+background task of the tab's TaskSlot; the GUI thread only swaps in the finished results, so
+dropping the NTC-SCV zips never freezes the window. A new load or re-split retires the one
+running. A failed or cancelled load leaves the previous dataset in place.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
 from lstm_studio.core.config import DataConfig
 from lstm_studio.core.dataset import SPLITS, Dataset
 from lstm_studio.core.progress import Progress
+from lstm_studio.core.wording import plural
 from lstm_studio.gui import dialogs, settings
 from lstm_studio.gui.memory import collector_paused, settle
 from lstm_studio.gui.state import AppState
@@ -39,8 +41,11 @@ from lstm_studio.gui.widgets.charts import GroupedBarChart, HistogramChart, hist
 from lstm_studio.gui.widgets.document_model import ALL, DocumentIndex, DocumentTableModel
 from lstm_studio.gui.widgets.split_panel import SplitPanel
 from lstm_studio.gui.widgets.task_bar import TaskBar
-from lstm_studio.gui.workers import BackgroundTask
+from lstm_studio.gui.workers import BackgroundTask, TaskFunction, TaskSlot
 from lstm_studio.resources_path import sample_paths
+
+if TYPE_CHECKING:
+    from lstm_studio.core.summary import DatasetSummary
 
 FILE_FILTERS = ("Datasets (*.csv *.tsv *.jsonl *.json *.txt *.zip *.ft);;All files (*)")
 
@@ -52,28 +57,19 @@ class LoadResult:
     dataset: Dataset
     raw: Dataset  # as read (overrides applied), before any random split
     config: DataConfig
-    summary: Any  # core.summary.DatasetSummary
+    summary: DatasetSummary
     index: DocumentIndex
     length_bins: tuple[list[float], list[int]]  # histogram edges, counts
     p95: float | None
 
 
-def _random_split() -> Callable[..., Dataset]:
-    """The core's stratified splitter (it lives in summary.py or splits.py)."""
-    try:
-        from lstm_studio.core.summary import random_split
-    except ImportError:
-        from lstm_studio.core.splits import random_split
-    return random_split
-
-
 def prepare_dataset(raw: Dataset, config: DataConfig, progress: Progress | None) -> LoadResult:
     """Random split (if asked), summary and table index; runs in the worker thread."""
-    from lstm_studio.core.summary import summarize
+    from lstm_studio.core.summary import random_split, summarize
 
     dataset = raw
     if config.random_split is not None:
-        dataset = _random_split()(raw, tuple(config.random_split), seed=config.random_split_seed)
+        dataset = random_split(raw, tuple(config.random_split), seed=config.random_split_seed)
     summary = summarize(dataset)
     index = DocumentIndex.build(dataset.documents, progress)
     lengths = index.lengths
@@ -81,14 +77,14 @@ def prepare_dataset(raw: Dataset, config: DataConfig, progress: Progress | None)
     return LoadResult(dataset, raw, config, summary, index, histogram(lengths), p95)
 
 
-def summary_line(summary: Any) -> str:
+def summary_line(summary: DatasetSummary) -> str:
     labels = list(summary.labels)
-    classes = f"{len(labels)} classes ({', '.join(labels[:6])})" if labels else "no labels"
+    classes = (f"{plural(len(labels), 'class')} ({', '.join(labels[:6])})" if labels
+               else "no labels")
     splits = ", ".join(f"{name} {sum(counts.values()):,}"
                        for name, counts in summary.splits.items() if sum(counts.values()))
-    duplicates = "duplicate" if summary.duplicates == 1 else "duplicates"
-    return (f"{summary.documents:,} documents · {classes} · {summary.duplicates:,} {duplicates}"
-            f" · {summary.empty:,} empty · {splits}")
+    return (f"{plural(summary.documents, 'document')} · {classes} · "
+            f"{plural(summary.duplicates, 'duplicate')} · {summary.empty:,} empty · {splits}")
 
 
 class DataTab(QWidget):
@@ -97,10 +93,17 @@ class DataTab(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self._task: BackgroundTask | None = None
+        # Loading and re-splitting share one slot: either replaces the dataset, so a new one
+        # must retire the one running.
+        self._loading = TaskSlot(self, "Loading", "Cannot open dataset")
         self._raw: Dataset | None = None
-        self.last_error: str | None = None
         self._build()
+        self.task_bar.follow_slot(self._loading)
+
+    @property
+    def last_error(self) -> str | None:
+        """Why the last load failed (None after a success); the self-test reports it."""
+        return self._loading.last_error
 
     # --- layout ---------------------------------------------------------------------------
     def _build(self) -> None:
@@ -198,21 +201,20 @@ class DataTab(QWidget):
 
     # --- opening --------------------------------------------------------------------------
     def ask_open_files(self) -> None:
-        start = str(settings.value("paths/last_dir", ""))
-        paths = dialogs.open_files(self, "Open dataset files", start, FILE_FILTERS)
+        paths = dialogs.open_files(self, "Open dataset files", settings.last_folder(),
+                                   FILE_FILTERS)
         if paths:
-            settings.set_value("paths/last_dir", str(Path(paths[0]).parent))
+            settings.set_last_folder(str(Path(paths[0]).parent))
             self.load_paths(paths)
 
     def ask_open_folder(self) -> None:
-        start = str(settings.value("paths/last_dir", ""))
-        path = dialogs.open_folder(self, "Open dataset folder", start)
+        path = dialogs.open_folder(self, "Open dataset folder", settings.last_folder())
         if path:
-            settings.set_value("paths/last_dir", str(Path(path).parent))
+            settings.set_last_folder(str(Path(path).parent))
             self.load_paths([path])
 
     def is_busy(self) -> bool:
-        return self._task is not None
+        return self._loading.is_busy()
 
     def load_paths(self, paths: Sequence[str], config: DataConfig | None = None,
                    on_done: Callable[[bool], None] | None = None) -> BackgroundTask:
@@ -247,44 +249,24 @@ class DataTab(QWidget):
 
         return self._start(work, "Splitting", on_done)
 
-    def _start(self, work: Callable, what: str, on_done: Callable[[bool], None] | None,
+    def _start(self, work: TaskFunction, what: str, on_done: Callable[[bool], None] | None,
                remember: list[str] | None = None) -> BackgroundTask:
-        if self._task is not None:
-            self._task.cancel()
-        task = BackgroundTask(work, self)
-        self._task = task
-        self.last_error = None
-        outcome = {"ok": False}
-
-        def finished(result: LoadResult) -> None:
-            if self._task is task:
-                outcome["ok"] = True
-                self._show_result(result)
-                if remember:
-                    settings.add_recent_dataset(remember)
+        def show(result: LoadResult) -> None:
+            self._show_result(result)
+            if remember:
+                settings.add_recent_dataset(remember)
 
         def failed(message: str) -> None:
-            if self._task is task:
-                self.last_error = message
-                dialogs.error(self, "Cannot open dataset", message)
-                self.state.status_message.emit(f"Loading failed: {message}")
+            dialogs.error(self, "Cannot open dataset", message)
+            self.state.status_message.emit(f"Loading failed: {message}")
 
-        def ended() -> None:
-            ok = outcome["ok"]
-            if self._task is task:
-                self._task = None
-                if task.progress.cancelled:
-                    self.state.status_message.emit("Loading cancelled; the previous data is kept.")
-            if on_done is not None:  # after _show_charts, which is queued the same way
-                QTimer.singleShot(0, lambda: on_done(ok))
+        def cancelled() -> None:
+            self.state.status_message.emit("Loading cancelled; the previous data is kept.")
 
-        task.finished.connect(finished)
-        task.failed.connect(failed)
-        task.ended.connect(ended)
-        self.task_bar.follow(task, what)
         self.state.status_message.emit(what + "…")
-        task.start()
-        return task
+        # on_done is queued by the slot, so it runs after _show_charts (queued the same way)
+        return self._loading.start(work, show, on_failed=failed, on_cancelled=cancelled,
+                                   on_done=on_done, description=what)
 
     # --- results --------------------------------------------------------------------------
     def _show_result(self, result: LoadResult) -> None:
@@ -315,7 +297,7 @@ class DataTab(QWidget):
         p95 = result.p95
         self.length_chart.set_marker("p95", round(p95) if p95 is not None else None)
         self.split_panel.set_sources(list(result.dataset.sources), result.config)
-        self.state.status_message.emit(f"Loaded {summary.documents:,} documents")
+        self.state.status_message.emit(f"Loaded {plural(summary.documents, 'document')}")
         self.loaded.emit()
         settle()
 
@@ -352,5 +334,4 @@ class DataTab(QWidget):
         return True
 
     def shutdown(self) -> None:
-        if self._task is not None:
-            self._task.cancel_and_wait(2000)
+        self._loading.shutdown()

@@ -1,12 +1,15 @@
 """Vocabulary tab: build the vocabulary from the training split in the background, show its
 size, OOV rate, coverage curve and length histogram, and the lecture's index-based
-representation of a sentence (each token beside its id, with <unk> and <pad> visible)."""
+representation of a sentence (each token beside its id, with <unk> and <pad> visible).
+
+Builds run through one TaskSlot: a new build (or new data) retires the running one, and a
+result for data replaced meanwhile is dropped."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QShowEvent
@@ -25,15 +28,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lstm_studio.core.config import VocabConfig, config_to_dict
+from lstm_studio.core.config import VocabConfig
+from lstm_studio.core.dataset import Dataset
 from lstm_studio.core.progress import Progress, report
-from lstm_studio.gui import settings
+from lstm_studio.core.wording import plural
 from lstm_studio.gui.memory import collector_paused
 from lstm_studio.gui.state import AppState
+from lstm_studio.gui.widgets.binder import FieldBinder
 from lstm_studio.gui.widgets.charts import HistogramChart, LineChart, histogram
 from lstm_studio.gui.widgets.task_bar import TaskBar
 from lstm_studio.gui.widgets.theme import highlight_colors
-from lstm_studio.gui.workers import BackgroundTask
+from lstm_studio.gui.workers import BackgroundTask, TaskSlot
+
+if TYPE_CHECKING:
+    from lstm_studio.core.vocab import VocabStats, Vocabulary
 
 SENTENCE_CHOICES = 60
 # First choice in the sentence box: a review with a made-up word, so <unk> shows as on the
@@ -43,14 +51,14 @@ EXAMPLE = "Nhân_viên phục_vụ nhiệt_tình , món phở_gà ngon tuyệt_c
 
 @dataclass
 class VocabOutcome:
-    vocab: Any  # core.vocab.Vocabulary
-    stats: Any  # core.vocab.VocabStats
+    vocab: Vocabulary
+    stats: VocabStats
     config: VocabConfig
     sentences: list[str]
     length_bins: tuple[list[float], list[int]]
 
 
-def build_vocabulary(dataset: Any, config: VocabConfig, progress: Progress | None,
+def build_vocabulary(dataset: Dataset, config: VocabConfig, progress: Progress | None,
                      ) -> VocabOutcome:
     """Vocabulary from the training split, statistics against the validation split."""
     from lstm_studio.core.vocab import Vocabulary, vocabulary_stats
@@ -74,12 +82,16 @@ class VocabTab(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self._task: BackgroundTask | None = None
+        self._building = TaskSlot(self, "Building vocabulary")
         self._outcome: VocabOutcome | None = None
         self._stale = False
-        self.last_error: str | None = None
         self._build()
+        self.binder: FieldBinder[VocabConfig] = FieldBinder(state.vocab_config, self)
+        self.binder.bind("min_freq", self.min_freq)
+        self.binder.bind("max_size", self.max_size)  # 0 shows "unlimited": None
+        self.binder.bind("max_len", self.max_len)  # 0 shows "suggested (p95)": None
         self.set_config(state.vocab_config)
+        self.task_bar.follow_slot(self._building)
         self._auto = QTimer(self)
         self._auto.setSingleShot(True)
         self._auto.setInterval(0)
@@ -123,7 +135,9 @@ class VocabTab(QWidget):
         self.sentence = QComboBox()
         self.sentence.setEditable(True)
         self.sentence.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.sentence.lineEdit().setPlaceholderText("Type a sentence or pick one from the list")
+        line_edit = self.sentence.lineEdit()
+        if line_edit is not None:  # always, for an editable combo box
+            line_edit.setPlaceholderText("Type a sentence or pick one from the list")
         self.representation = QTableWidget(2, 0)
         self.representation.setVerticalHeaderLabels(["token", "id"])
         self.representation.setFixedHeight(3 * self.fontMetrics().height() + 62)
@@ -150,17 +164,17 @@ class VocabTab(QWidget):
         self.sentence.currentTextChanged.connect(self.show_sentence)
         self.max_len.valueChanged.connect(lambda _: self.show_sentence(self.sentence.currentText()))
 
+    @property
+    def last_error(self) -> str | None:
+        """Why the last build failed (None after a success); the self-test reports it."""
+        return self._building.last_error
+
     # --- config ---------------------------------------------------------------------------
     def set_config(self, config: VocabConfig) -> None:
-        self.min_freq.setValue(config.min_freq)
-        self.max_size.setValue(config.max_size or 0)
-        self.max_len.setValue(config.max_len or 0)
-        self._lm_specials = config.lm_specials
+        self.binder.set_config(config)  # lm_specials is not shown: it is kept as set
 
     def config(self) -> VocabConfig:
-        return VocabConfig(min_freq=self.min_freq.value(), max_size=self.max_size.value() or None,
-                           max_len=self.max_len.value() or None,
-                           lm_specials=getattr(self, "_lm_specials", False))
+        return self.binder.config()
 
     def effective_max_len(self) -> int:
         if self.max_len.value():
@@ -174,62 +188,45 @@ class VocabTab(QWidget):
         """Rebuild when the data changed — now if the tab is on screen, else when it is next
         shown (building for 50,000 documents in the background while cleaning also runs
         only competes with the cleaning and the GUI for the interpreter)."""
+        self._building.cancel()  # built from the old data: of no use any more
         self._stale = True
         if self.state.dataset is not None and self.isVisible():
             self._auto.start()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self._stale and self.state.dataset is not None and self._task is None:
+        if self._stale and self.state.dataset is not None and not self._building.is_busy():
             self._auto.start()
 
     def build_vocabulary(self, on_done: Callable[[bool], None] | None = None,
                          ) -> BackgroundTask | None:
+        """Build from the training data with the form's settings; `on_done(ok)` after it
+        ended. None when there is no data to build from."""
         self._auto.stop()  # an explicit build replaces a pending automatic one
         self._stale = False
         dataset = self.state.training_dataset()
         if dataset is None or not len(dataset):
             return None
-        if self._task is not None:
-            self._task.cancel()
         config = self.config()
         self.state.vocab_config = config
-        settings.save_option("vocabulary", config_to_dict(config))
+
         def work(progress: Progress, emit: object) -> VocabOutcome:
             with collector_paused():
                 return build_vocabulary(dataset, config, progress)
 
-        task = BackgroundTask(work, self)
-        self._task = task
-        self.last_error = None
-        outcome_ok = {"ok": False}
-
-        def finished(outcome: VocabOutcome) -> None:
-            if self._task is task:
-                outcome_ok["ok"] = True
-                self._show(outcome)
-
         def failed(message: str) -> None:
-            self.last_error = message
             self.figures.setText(f"Could not build the vocabulary: {message}")
 
-        def ended() -> None:
-            if self._task is task:
-                self._task = None
-            if on_done is not None:
-                on_done(outcome_ok["ok"])
-
-        task.finished.connect(finished)
-        task.failed.connect(failed)
-        task.ended.connect(ended)
-        self.task_bar.follow(task, "Building vocabulary")
-        task.start()
-        return task
+        return self._building.start(
+            work, self._show, on_failed=failed, on_done=on_done,
+            # a result for data replaced meanwhile is not shown
+            still_valid=lambda: self.state.training_dataset() is dataset)
 
     def _show(self, outcome: VocabOutcome) -> None:
         self._outcome = outcome
         stats = outcome.stats
         self.figures.setText(
+            # never "1 tokens": <pad> and <unk> are always there
             f"<b>{len(outcome.vocab):,}</b> tokens in the vocabulary (specials included)<br>"
             f"OOV rate on validation: <b>{stats.oov_rate:.2%}</b><br>"
             f"Coverage of training tokens: <b>{stats.coverage:.2%}</b><br>"
@@ -304,12 +301,12 @@ class VocabTab(QWidget):
             return
         real = sum(1 for _, i in cells if i != vocab.pad_id)
         unk = sum(1 for _, i in cells if i == vocab.unk_id)
-        self.ids_label.setText(f"{len(cells)} positions · {real} tokens · {unk} <unk> · "
-                               f"{len(cells) - real} <pad>\nids = {[i for _, i in cells]}")
+        self.ids_label.setText(f"{plural(len(cells), 'position')} · {plural(real, 'token')} · "
+                               f"{unk} <unk> · {len(cells) - real} <pad>\n"
+                               f"ids = {[i for _, i in cells]}")
 
     def confirm_close(self) -> bool:
         return True
 
     def shutdown(self) -> None:
-        if self._task is not None:
-            self._task.cancel_and_wait(2000)
+        self._building.shutdown()

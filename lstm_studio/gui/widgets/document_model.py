@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from lstm_studio.core.dataset import Document
 from lstm_studio.core.progress import Progress, report
@@ -48,7 +48,7 @@ class DocumentIndex:
 
 
 class DocumentTableModel(QAbstractTableModel):
-    def __init__(self, parent: object = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._index = DocumentIndex()
         self._rows: list[int] = []

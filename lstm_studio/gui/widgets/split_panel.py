@@ -120,12 +120,15 @@ class SplitPanel(QGroupBox):
         overrides: dict[str, str] = {}
         for row in range(self.sources.rowCount()):
             combo = self.sources.cellWidget(row, 2)
-            path = self.sources.item(row, 0).toolTip()
-            if isinstance(combo, QComboBox) and combo.currentText() != AS_IN_SOURCE:
-                overrides[path] = combo.currentText()
-        ratios = None
+            item = self.sources.item(row, 0)
+            if item is None or not isinstance(combo, QComboBox):
+                continue
+            if combo.currentText() != AS_IN_SOURCE:
+                overrides[item.toolTip()] = combo.currentText()
+        ratios: tuple[float, float, float] | None = None
         if self.random_radio.isChecked():
-            ratios = tuple(self.ratio_boxes[s].value() for s in SPLITS)
+            train, valid, test = (self.ratio_boxes[s].value() for s in SPLITS)
+            ratios = (train, valid, test)
         return DataConfig(
             sources=list(self._config.sources), split_overrides=overrides,
             encoding=self._config.encoding, text_column=self._config.text_column,

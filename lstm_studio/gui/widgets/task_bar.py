@@ -1,10 +1,14 @@
-"""A progress bar with a Cancel button that follows one BackgroundTask at a time."""
+"""A progress bar with a Cancel button that follows one BackgroundTask at a time.
+
+A view hands its TaskSlot to `follow_slot()` once; every task the slot starts then shows here
+(its description, done/total, Cancel) without per-call wiring.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from lstm_studio.gui.workers import BackgroundTask
+from lstm_studio.gui.workers import BackgroundTask, TaskSlot
 
 
 class TaskBar(QWidget):
@@ -31,16 +35,26 @@ class TaskBar(QWidget):
         self.setSizePolicy(policy)
         self.hide()
 
+    def follow_slot(self, slot: TaskSlot) -> None:
+        """Show every task `slot` starts, labelled with its description."""
+        slot.started.connect(lambda task: self.follow(task, task.description or slot.what))
+
     def follow(self, task: BackgroundTask, what: str) -> None:
+        """Show `task` from now on; a task followed earlier and still running is ignored from
+        here (its late progress or end must not move or hide the bar of the new one)."""
         self._task = task
         self.label.setText(what)
         self.bar.setRange(0, 0)  # busy until the first report
+        self.bar.resetFormat()
         self.cancel_button.setEnabled(True)
-        task.progressed.connect(self._on_progressed)
-        task.ended.connect(self._on_ended)
+        task.progressed.connect(
+            lambda done, total, text: self._on_progressed(task, done, total, text))
+        task.ended.connect(lambda: self._on_ended(task))
         self.show()
 
-    def _on_progressed(self, done: int, total: int, what: str) -> None:
+    def _on_progressed(self, task: BackgroundTask, done: int, total: int, what: str) -> None:
+        if task is not self._task:
+            return
         if total > 0:
             self.bar.setRange(0, total)
             self.bar.setValue(min(done, total))
@@ -54,6 +68,7 @@ class TaskBar(QWidget):
             self.cancel_button.setEnabled(False)
             self.label.setText("Cancelling…")
 
-    def _on_ended(self) -> None:
-        self._task = None
-        self.hide()
+    def _on_ended(self, task: BackgroundTask) -> None:
+        if task is self._task:
+            self._task = None
+            self.hide()

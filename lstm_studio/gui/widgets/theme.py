@@ -15,7 +15,7 @@ SERIES_COLORS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948
 
 def system_prefers_dark() -> bool:
     app = QGuiApplication.instance()
-    if app is None:
+    if not isinstance(app, QGuiApplication):
         return False
     return app.styleHints().colorScheme() == Qt.ColorScheme.Dark
 
@@ -48,7 +48,7 @@ def apply_palette(app: QApplication) -> None:
 
 def is_dark() -> bool:
     app = QApplication.instance()
-    if app is None:
+    if not isinstance(app, QApplication):
         return False
     return app.palette().color(QPalette.ColorRole.Window).lightness() < 128
 
@@ -56,7 +56,7 @@ def is_dark() -> bool:
 def chart_colors() -> tuple[str, str]:
     """(background, foreground) for pyqtgraph plots under the current palette."""
     app = QApplication.instance()
-    if app is None:
+    if not isinstance(app, QApplication):
         return "#ffffff", "#202020"
     palette = app.palette()
     return (palette.color(QPalette.ColorRole.Base).name(),

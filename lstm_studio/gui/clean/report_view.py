@@ -1,0 +1,197 @@
+"""What cleaning did: documents changed per step, detected languages, the documents and the
+dropped ones, and one document before and after with the removed parts highlighted."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, QStringListModel, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGroupBox,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QSplitter,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from lstm_studio.core.cleaning_steps import STEP_TITLES
+from lstm_studio.core.config import CLEANING_STEPS, CleaningConfig
+from lstm_studio.core.dataset import Document
+from lstm_studio.gui.clean.outcome import CleanOutcome
+from lstm_studio.gui.clean.pipeline_panel import numbered_title
+from lstm_studio.gui.widgets.charts import GroupedBarChart
+from lstm_studio.gui.widgets.diff_html import diff_html
+from lstm_studio.gui.widgets.document_model import DocumentIndex, DocumentTableModel
+
+LANGUAGES_SHOWN = 10
+NO_SELECTION = "Select a document to see it before and after cleaning."
+
+
+class CleanReportView(QWidget):
+    """Shows one CleanOutcome (or nothing, after `clear()`)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._outcome: CleanOutcome | None = None
+        self.removed_units = 0  # parts highlighted as removed in the shown document
+        self._build_tables()
+        self._build_lists()
+        self._build_compare()
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.steps_table)
+        top.addWidget(self.language_chart)
+        top.setSizes([420, 480])
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(self.lists)
+        bottom.addWidget(self._compare)
+        bottom.setSizes([430, 520])
+        results = QSplitter(Qt.Orientation.Vertical)
+        results.addWidget(top)
+        results.addWidget(bottom)
+        results.setSizes([260, 420])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(results)
+
+        self.documents_view.selectionModel().selectionChanged.connect(self._on_document_selected)
+        self.dropped_view.selectionModel().selectionChanged.connect(self._on_dropped_selected)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(200)  # debounce typing
+        self._search_timer.timeout.connect(
+            lambda: self.documents.set_filter(self.search.text()))
+        self.search.textChanged.connect(self._search_timer.start)
+
+    # --- layout ---------------------------------------------------------------------------
+    def _build_tables(self) -> None:
+        self.steps_table = QTableWidget(0, 2)
+        self.steps_table.setHorizontalHeaderLabels(["Step", "Documents changed"])
+        self.steps_table.verticalHeader().hide()
+        header = self.steps_table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.steps_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.language_chart = GroupedBarChart("Detected languages")
+
+    def _build_lists(self) -> None:
+        self.documents = DocumentTableModel(self)
+        view = self.documents_view = QTableView()
+        view.setModel(self.documents)
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        view.setWordWrap(False)
+        view.verticalHeader().hide()
+        view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        view.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for column in (0, 2, 3, 4):
+            view.setColumnWidth(column, 55)
+        view.hideColumn(5)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search documents…")
+        self.search.setClearButtonEnabled(True)
+        page = QWidget()
+        page_layout = QVBoxLayout(page)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        page_layout.addWidget(self.search)
+        page_layout.addWidget(view)
+        self.dropped_model = QStringListModel(self)
+        self.dropped_view = QListView()
+        self.dropped_view.setModel(self.dropped_model)
+        self.dropped_view.setUniformItemSizes(True)
+        self.dropped_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.lists = QTabWidget()
+        self.lists.addTab(page, "Documents")
+        self.lists.addTab(self.dropped_view, "Dropped")
+
+    def _build_compare(self) -> None:
+        self.before_view = QTextBrowser()
+        self.after_view = QTextBrowser()
+        self.trace_label = QLabel(NO_SELECTION)
+        self.trace_label.setWordWrap(True)
+        self._compare = QWidget()
+        layout = QVBoxLayout(self._compare)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.trace_label)
+        pair = QSplitter(Qt.Orientation.Horizontal)
+        for title, view in (("Before (removed parts highlighted)", self.before_view),
+                            ("After", self.after_view)):
+            box = QGroupBox(title)
+            QVBoxLayout(box).addWidget(view)
+            pair.addWidget(box)
+        layout.addWidget(pair, 1)
+
+    # --- results --------------------------------------------------------------------------
+    def show_outcome(self, outcome: CleanOutcome) -> None:
+        self._outcome = outcome
+        report = outcome.result.report
+        steps = [s for s in CLEANING_STEPS if s in report.steps_changed]
+        steps += [s for s in report.steps_changed if s not in steps]
+        self.steps_table.setRowCount(len(steps))
+        for row, step in enumerate(steps):
+            self.steps_table.setItem(row, 0, QTableWidgetItem(numbered_title(step)))
+            count = QTableWidgetItem(f"{report.steps_changed[step]:,}")
+            count.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.steps_table.setItem(row, 1, count)
+        languages = sorted(report.languages.items(), key=lambda item: -item[1])
+        languages = languages[:LANGUAGES_SHOWN]
+        self.language_chart.set_data([code for code, _ in languages],
+                                     {"documents": [n for _, n in languages]})
+        self.documents.set_index(outcome.originals)
+        self.dropped_model.setStringList(outcome.dropped_lines)
+        self.lists.setTabText(1, f"Dropped ({len(outcome.dropped_lines):,})")
+
+    def clear(self) -> None:
+        self._outcome = None
+        self.steps_table.setRowCount(0)
+        self.language_chart.set_data([], {})
+        self.documents.set_index(DocumentIndex())
+        self.dropped_model.setStringList([])
+        self.lists.setTabText(1, "Dropped")
+        self.before_view.clear()
+        self.after_view.clear()
+        self.trace_label.setText(NO_SELECTION)
+
+    # --- before / after -------------------------------------------------------------------
+    def _on_document_selected(self, selected: QItemSelection, deselected: QItemSelection) -> None:
+        rows = self.documents_view.selectionModel().selectedRows()
+        if rows:
+            self.show_document(self.documents.document(rows[0].row()))
+
+    def _on_dropped_selected(self, selected: QItemSelection, deselected: QItemSelection) -> None:
+        rows = self.dropped_view.selectionModel().selectedRows()
+        if rows and self._outcome is not None:
+            dropped = self._outcome.result.report.dropped[rows[0].row()]
+            self.show_document(dropped.document, f"Dropped: {dropped.reason} ({dropped.detail})"
+                               if dropped.detail else f"Dropped: {dropped.reason}")
+
+    def show_document(self, document: Document, note: str = "",
+                      config: CleaningConfig | None = None) -> None:
+        """`document` before and after cleaning with `config` (default: the settings of the
+        run shown), the steps that changed it named."""
+        from lstm_studio.core.cleaning import clean_steps_trace
+
+        if config is None:
+            config = self._outcome.config if self._outcome is not None else CleaningConfig()
+        trace = clean_steps_trace(document.text, config)
+        after = trace[-1][1] if trace else document.text
+        changed: list[str] = []
+        previous = document.text
+        for step, text in trace:
+            if text != previous:
+                changed.append(STEP_TITLES.get(step, step))
+            previous = text
+        before_html, after_html, removed = diff_html(document.text, after)
+        self.before_view.setHtml(before_html)
+        self.after_view.setHtml(after_html)
+        parts = [note] if note else []
+        parts.append("Changed by: " + ", ".join(changed) if changed else "No step changed it.")
+        self.trace_label.setText(" · ".join(parts))
+        self.removed_units = removed
