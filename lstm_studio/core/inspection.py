@@ -109,7 +109,9 @@ def diagram_values(direction_trace: Any, step: int, unit: int) -> dict[str, floa
 def describe(bundle: Any) -> str:
     config = bundle.model_config
     cell = config.cell.upper() if config.cell != "rnn" else f"RNN ({config.nonlinearity})"
-    shape = (f"{config.num_layers} layer(s) × {config.hidden_size} units"
+    layers = "1 layer" if config.num_layers == 1 else f"{config.num_layers} layers"
+    units = "1 unit" if config.hidden_size == 1 else f"{config.hidden_size} units"
+    shape = (f"{layers} × {units}"
              + (", bidirectional" if config.bidirectional else ""))
     task = "classifier" if config.task == "classify" else "language model"
     return f"{cell} {task}, {shape}, vocabulary {len(bundle.vocab)}"

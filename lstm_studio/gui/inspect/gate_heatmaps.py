@@ -17,6 +17,7 @@ from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from lstm_studio.gui.inspect.gradient_view import token_ticks
+from lstm_studio.gui.widgets.plot_parts import legend_below
 
 # Series whose values are probabilities (sigmoid gates) use a sequential map on [0, 1];
 # the others are signed and use a diverging map centred on 0.
@@ -52,8 +53,8 @@ class GateHeatmaps(QWidget):
         self.lines.setLabel("bottom", "timestep")
         self.lines.setMouseEnabled(x=False, y=False)
         self.lines.setMenuEnabled(False)
-        self._legend = self.lines.addLegend(offset=(4, 2), labelTextSize="8pt", colCount=6,
-                                            brush=(255, 255, 255, 210))
+        # Under the axis, not over the lines: six series cross the whole plot.
+        self._legend = legend_below(self.lines, columns=6, text_size="8pt")
         self._line_cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#e8590c", width=2))
         self.lines.addItem(self._line_cursor)
         self.legend = QLabel("Colours: σ gates (f, i, o, r, z) from 0 (dark blue) to 1 (yellow); "

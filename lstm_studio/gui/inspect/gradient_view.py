@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from lstm_studio.gui.widgets.plot_parts import LogAxis, legend_below
+
 TICK_WIDTH_PX = 58  # room one token name needs under a plot
 
 
@@ -81,7 +83,7 @@ class GradientView(QWidget):
                                                      symbol="o", symbolSize=5,
                                                      symbolBrush="#1c7ed6", symbolPen=None)
         self._compare_curves: dict[str, pg.PlotDataItem] = {}
-        self.compare_plot.addLegend(offset=(-6, -6), brush=(255, 255, 255, 200))
+        legend_below(self.compare_plot, columns=3)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.current_plot)
         splitter.addWidget(self.compare_plot)
@@ -100,7 +102,7 @@ class GradientView(QWidget):
         self._apply_log(True)
 
     def _make_plot(self, title: str) -> pg.PlotWidget:
-        plot = pg.PlotWidget(background="w")
+        plot = pg.PlotWidget(background="w", axisItems={"left": LogAxis("left")})
         plot.setTitle(title, size="9pt")
         plot.showGrid(x=True, y=True, alpha=0.25)
         plot.setLabel("bottom", "timestep (token)")
