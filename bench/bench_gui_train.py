@@ -73,6 +73,7 @@ def in_app(dataset: Any, model_config: Any, train_config: Any) -> dict[str, Any]
     from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from lstm_studio.core.events import RunEnded, StepEvent
     from lstm_studio.gui.state import AppState
     from lstm_studio.gui.train.tab import TrainTab
 
@@ -85,18 +86,18 @@ def in_app(dataset: Any, model_config: Any, train_config: Any) -> dict[str, Any]
     tab.form.set_configs(model_config, train_config)
     tab.form.preloader.wait(60)  # as while a user reads the form: torch's lazy parts load
     app.processEvents()
-    if not tab.start_button.isEnabled():
-        raise SystemExit(f"Start is disabled: {tab.hint.text() or tab.form.problem()}")
+    view = tab.training
+    if not view.start_button.isEnabled():
+        raise SystemExit(f"Start is disabled: {tab.blocker()}")
 
     clock = QElapsedTimer()
     ticks: list[int] = []
     marks: dict[str, int] = {}
 
     def on_batch(batch: list[Any]) -> None:
-        kinds = {type(event).__name__ for event in batch}
-        if "StepEvent" in kinds:
+        if any(isinstance(event, StepEvent) for event in batch):
             marks.setdefault("first_step", clock.nsecsElapsed())
-        if "RunEnded" in kinds:
+        if any(isinstance(event, RunEnded) for event in batch):
             marks["run_ended"] = clock.nsecsElapsed()
 
     probe = QTimer()
@@ -117,17 +118,19 @@ def in_app(dataset: Any, model_config: Any, train_config: Any) -> dict[str, Any]
     clock.restart()
     started = time.perf_counter()
     gui_cpu = time.thread_time()
-    tab.start_button.click()
-    tab.task.partial.connect(on_batch)
+    view.start_button.click()
+    if view.task is None:
+        raise SystemExit("The run did not start.")
+    view.task.partial.connect(on_batch)
     loop.exec()
     seconds = time.perf_counter() - started
     gui_cpu = time.thread_time() - gui_cpu
     probe.stop()
-    result = tab.result
+    result = view.result
     first, last = marks.get("first_step", 0), marks.get("run_ended", ticks[-1] if ticks else 0)
     out = {"seconds": seconds, "tokens_per_s": _tokens_per_s(result) if result else float("nan"),
-           "status": getattr(result, "status", "none"), "batches": tab._batches,
-           "steps": tab.plots.step_count(), "redraws": tab.plots.redraws,
+           "status": getattr(result, "status", "none"), "batches": view.batches,
+           "steps": view.plots.step_count(), "redraws": view.plots.redraws,
            "training": gap_stats([t for t in ticks if first <= t <= last]),
            "whole": gap_stats(ticks), "idle": idle,
            "worst": sorted(((b - a) / 1e6, a / 1e9) for a, b in itertools.pairwise(ticks))[-3:],
