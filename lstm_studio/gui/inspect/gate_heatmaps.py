@@ -50,8 +50,8 @@ class GateHeatmaps(QWidget):
         self.grid.scene().sigMouseClicked.connect(self._on_scene_clicked)
         self.lines = pg.PlotWidget(background="w")
         self.lines.showGrid(x=True, y=True, alpha=0.25)
-        self.lines.setLabel("bottom", "timestep")
-        self.lines.setMouseEnabled(x=False, y=False)
+        self.lines.setMouseEnabled(x=False, y=False)  # the x axis names the tokens
+        self.lines.setMinimumHeight(170)  # title, axis and legend rows leave ~90 px of data
         self.lines.setMenuEnabled(False)
         # Under the axis, not over the lines: six series cross the whole plot.
         self._legend = legend_below(self.lines, columns=6, text_size="8pt")
@@ -68,7 +68,7 @@ class GateHeatmaps(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.grid)
         splitter.addWidget(self.lines)
-        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)

@@ -78,7 +78,7 @@ class GradientView(QWidget):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.current_plot = self._make_plot("‖dLoss/dh_t‖ — this model")
-        self.compare_plot = self._make_plot("fresh RNN vs LSTM, one direction, same size")
+        self.compare_plot = self._make_plot("fresh RNN vs LSTM (same size)")  # the note says more
         self._current_curve = self.current_plot.plot(pen=pg.mkPen("#1c7ed6", width=2),
                                                      symbol="o", symbolSize=5,
                                                      symbolBrush="#1c7ed6", symbolPen=None)

@@ -31,6 +31,10 @@ def export_png(plot: pg.PlotWidget, path: str | os.PathLike[str], width: int = 1
 
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    # A paint sizes the axes for the labels of data set since the last one; the layout then
+    # makes room, so no tick label is left out of the file for want of space.
+    plot.grab()
+    plot.plotItem.layout.activate()
     exporter = ImageExporter(plot.plotItem)
     exporter.parameters()["width"] = width
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".png", dir=target.parent)

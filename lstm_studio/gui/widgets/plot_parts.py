@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSizeF, Qt
+from PySide6.QtWidgets import QGraphicsItem
 
 LEGEND_ROW = 4  # PlotItem's grid: 0 title, 1 top axis, 2 view box, 3 bottom axis
 LEGEND_COLUMN = 1  # the view box's column, so the legend starts under the data
@@ -34,6 +35,9 @@ class LegendRow(pg.GraphicsWidget):
         self.legend = pg.LegendItem(offset=None, colCount=columns,
                                     labelTextColor=text_color, labelTextSize=text_size)
         self.legend.setParentItem(self)
+        # pyqtgraph keeps a legend inside the view box unscaled; here it is laid out like the
+        # axes, so it scales with them in an exported PNG instead of shrinking in a gap.
+        self.legend.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, False)
         self.legend.geometryChanged.connect(self.updateGeometry)
         plot_item.layout.addItem(self, LEGEND_ROW, LEGEND_COLUMN)
         plot_item.legend = self.legend  # curves plotted with name= now join this legend
