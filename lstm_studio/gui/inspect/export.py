@@ -31,7 +31,7 @@ def png_bytes(image: QImage) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
+    image.save(buffer, "PNG")  # type: ignore[arg-type]  # PySide6 wants str; stubs say bytes
     buffer.close()
     return bytes(data.data())
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lstm_studio.gui.widgets.plot_parts import LogAxis, legend_below
+from lstm_studio.gui.widgets.plot_parts import LogAxis, legend_below, plot_item
 
 TICK_WIDTH_PX = 58  # room one token name needs under a plot
 
@@ -128,7 +128,7 @@ class GradientView(QWidget):
         steps = np.arange(len(result.tokens))
         for plot in (self.current_plot, self.compare_plot):
             width = max(plot.width(), 240)
-            plot.getPlotItem().getAxis("bottom").setTicks(
+            plot_item(plot).getAxis("bottom").setTicks(
                 [token_ticks(result.tokens, width)])
         if result.current is not None:
             self._current_curve.setData(steps, _positive(result.current))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from lstm_studio.gui.train.plot_style import PALETTE, integer_ticks, make_plot, set_title
-from lstm_studio.gui.widgets.plot_parts import legend_names
+from lstm_studio.gui.widgets.plot_parts import legend_names, plot_item
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QShowEvent
@@ -87,7 +87,7 @@ def smooth(values: np.ndarray, beta: float = 0.9) -> np.ndarray:
     return out
 
 
-def _column(history: list[JsonRow], key: str) -> np.ndarray:
+def _column(history: Sequence[JsonRow], key: str) -> np.ndarray:
     return np.array([_finite(row.get(key)) or np.nan for row in history], dtype=float)
 
 
@@ -201,7 +201,8 @@ class CompareView(QWidget):
         return len(records)
 
     def items(self) -> list[QTreeWidgetItem]:
-        return [self.runs.topLevelItem(i) for i in range(self.runs.topLevelItemCount())]
+        items = (self.runs.topLevelItem(i) for i in range(self.runs.topLevelItemCount()))
+        return [item for item in items if item is not None]
 
     def set_checked(self, run_id: str, checked: bool) -> None:
         for item in self.items():
@@ -226,8 +227,9 @@ class CompareView(QWidget):
         for key, plot in self.plots.items():
             for curve in self._overlays.get(key, []):
                 plot.removeItem(curve)
-            if plot.plotItem.legend is not None:
-                plot.plotItem.legend.clear()
+            legend = plot_item(plot).legend
+            if legend is not None:
+                legend.clear()
         self._overlays = {key: [] for key in self.plots}
         checked = self.checked_run_ids()
         records = [self._records[run_id] for run_id in checked]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
@@ -36,7 +36,7 @@ from lstm_studio.core.ngram import fit_on_vocabulary, vocab_tokens
 from lstm_studio.core.progress import Progress
 from lstm_studio.gui import dialogs
 from lstm_studio.gui.state import AppState
-from lstm_studio.gui.workers import BackgroundTask, TaskFunction, TaskSlot
+from lstm_studio.gui.workers import BackgroundTask, TaskSlot
 
 if TYPE_CHECKING:
     from lstm_studio.core.checkpoint import ModelBundle
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 Metrics = dict[str, Any]  # as core.evaluation returns them: JSON-like, nested
 OnDone = Callable[[bool], None]
+R = TypeVar("R")
 
 def _item(text: str, align_right: bool = False) -> QTableWidgetItem:
     item = QTableWidgetItem(text)
@@ -208,8 +209,11 @@ class EvaluateView(QWidget):
 
     def confusion_counts(self) -> list[list[int]]:
         """The counts as displayed (for tests and the self-test)."""
-        return [[int(self.confusion.item(r, c).text())
-                 for c in range(self.confusion.columnCount())]
+        def count(row: int, column: int) -> int:
+            item = self.confusion.item(row, column)
+            return int(item.text()) if item is not None else 0
+
+        return [[count(r, c) for c in range(self.confusion.columnCount())]
                 for r in range(self.confusion.rowCount())]
 
     def _on_misclassified_activated(self, row: int, _column: int) -> None:
@@ -284,8 +288,8 @@ class EvaluateView(QWidget):
 
         return self._run(job, bundle, self._on_baseline, on_done)
 
-    def _run(self, job: TaskFunction, bundle: ModelBundle, on_result: Callable[[Any], None],
-             on_done: OnDone | None) -> BackgroundTask:
+    def _run(self, job: Callable[[Progress, Callable[[object], None]], R], bundle: ModelBundle,
+             on_result: Callable[[R], None], on_done: OnDone | None) -> BackgroundTask:
         """Run `job` for `bundle`; its result is shown only while that model is current."""
         return self.slot.start(job, on_result, on_failed=self._on_failed, on_done=on_done,
                                still_valid=lambda: self.state.model is bundle)

@@ -211,7 +211,8 @@ class TrainForm(QWidget):
             ("Device", "device", self.device), ("CPU threads", "threads", self.threads)))
 
     @staticmethod
-    def _group(title: str, binder: FieldBinder[Any], rows: tuple[Row, ...],
+    def _group(title: str, binder: FieldBinder[ModelConfig] | FieldBinder[TrainConfig],
+               rows: tuple[Row, ...],
                digits: dict[str, int] | None = None) -> QGroupBox:
         """A titled form of `rows`, each widget bound to its config field."""
         box = QGroupBox(title)

@@ -9,6 +9,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 
+from lstm_studio.gui.widgets.plot_parts import plot_item, view_box
+
 Series = Callable[[], tuple[np.ndarray, np.ndarray]]
 
 
@@ -28,23 +30,25 @@ class HoverReadout:
 
     def __init__(self, plot: pg.PlotWidget, series: list[tuple[str, Series]]) -> None:
         self.plot = plot
+        self._view = view_box(plot)
         self.series = series
         self.text = ""
         self.line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", width=1))
         self.label = pg.TextItem(anchor=(0, 0), color="#222", fill=pg.mkBrush(255, 255, 255, 210))
         for item in (self.line, self.label):
             item.setVisible(False)
-            plot.addItem(item, ignoreBounds=True)
-        self._proxy = pg.SignalProxy(plot.scene().sigMouseMoved, rateLimit=30,
+            plot_item(plot).addItem(item, ignoreBounds=True)
+        scene: pg.GraphicsScene = plot.scene()  # type: ignore[assignment]  # pyqtgraph's own
+        self._proxy = pg.SignalProxy(scene.sigMouseMoved, rateLimit=30,
                                      slot=lambda args: self.on_scene_moved(args[0]))
 
     def on_scene_moved(self, scene_pos: QPointF) -> None:
-        box = self.plot.plotItem.vb.sceneBoundingRect()
+        box = self._view.sceneBoundingRect()
         if not box.contains(scene_pos):
             self.line.setVisible(False)
             self.label.setVisible(False)
             return
-        point = self.plot.plotItem.vb.mapSceneToView(scene_pos)
+        point = self._view.mapSceneToView(scene_pos)
         self.show_at(point.x(), point.y())
 
     def show_at(self, x: float, y: float) -> str:

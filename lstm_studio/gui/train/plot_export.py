@@ -16,6 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from lstm_studio.core.atomic import atomic_write
+from lstm_studio.gui.widgets.plot_parts import grid_layout, plot_item
 
 STEP_COLUMNS = ("global_step", "epoch", "step", "loss", "loss_ema", "accuracy", "grad_norm",
                 "lr", "tokens_per_s")
@@ -33,9 +34,10 @@ def export_png(plot: pg.PlotWidget, path: str | os.PathLike[str], width: int = 1
     target.parent.mkdir(parents=True, exist_ok=True)
     # A paint sizes the axes for the labels of data set since the last one; the layout then
     # makes room, so no tick label is left out of the file for want of space.
+    item = plot_item(plot)
     plot.grab()
-    plot.plotItem.layout.activate()
-    exporter = ImageExporter(plot.plotItem)
+    grid_layout(item).activate()
+    exporter = ImageExporter(item)
     exporter.parameters()["width"] = width
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".png", dir=target.parent)
     os.close(fd)
@@ -52,14 +54,14 @@ def write_metrics_csv(path: str | os.PathLike[str], steps: np.ndarray,
                       epochs: list[dict[str, float]]) -> Path:
     """Step rows (STEP_COLUMNS) then epoch rows (EPOCH_COLUMNS); `record` says which."""
     with atomic_write(path, newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
+        writer: csv.DictWriter[str] = csv.DictWriter(handle, fieldnames=list(CSV_COLUMNS))
         writer.writeheader()
         for row in steps:
-            values = dict(zip(STEP_COLUMNS, row, strict=True))
+            values: dict[str, float] = dict(zip(STEP_COLUMNS, map(float, row), strict=True))
             writer.writerow({"record": "step", **_csv_values(values)})
         for epoch in epochs:
-            values = {key: epoch[key] for key in EPOCH_COLUMNS}
-            writer.writerow({"record": "epoch", **_csv_values(values)})
+            writer.writerow({"record": "epoch",
+                             **_csv_values({key: epoch[key] for key in EPOCH_COLUMNS})})
     return Path(path)
 
 

@@ -31,6 +31,7 @@ from lstm_studio.gui.train.plot_export import (
     write_metrics_csv,
 )
 from lstm_studio.gui.train.plot_style import integer_ticks, make_plot, set_title
+from lstm_studio.gui.widgets.plot_parts import view_box
 
 EMA_BETA = 0.98
 # One plot per tick: each of the three per-step plots refreshes about twice a second while
@@ -180,7 +181,7 @@ class TrainPlots(QWidget):
         refresh (a third of the Python work of a refresh), and shows how far the run is."""
         for key in STEP_PLOTS:
             self.plots[key].enableAutoRange(x=False)
-            self.plots[key].setXRange(0, max(1, total), padding=0.01)
+            view_box(self.plots[key]).setXRange(0, max(1, total), padding=0.01)
 
     def add_steps(self, events: list[StepEvent]) -> None:
         """Append StepEvents; the plots redraw soon."""

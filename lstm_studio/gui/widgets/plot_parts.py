@@ -13,12 +13,12 @@ densest of decades, 1-2-5 or 1..9 whose labels are far enough apart at the curre
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSizeF, Qt
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtCore import QSize, QSizeF, Qt
+from PySide6.QtWidgets import QGraphicsGridLayout, QGraphicsItem
 
 LEGEND_ROW = 4  # PlotItem's grid: 0 title, 1 top axis, 2 view box, 3 bottom axis
 LEGEND_COLUMN = 1  # the view box's column, so the legend starts under the data
@@ -26,10 +26,32 @@ MANTISSAS: tuple[tuple[int, ...], ...] = ((1, 2, 3, 4, 5, 6, 7, 8, 9), (1, 2, 5)
 MIN_GAP_PX = {"left": 22.0, "right": 22.0, "bottom": 46.0, "top": 46.0}
 
 
+def plot_item(plot: pg.PlotWidget | pg.PlotItem) -> pg.PlotItem:
+    """The PlotItem behind a PlotWidget (pyqtgraph forwards to it; type checkers cannot see
+    that)."""
+    item = plot.getPlotItem() if isinstance(plot, pg.PlotWidget) else plot
+    if item is None:
+        raise TypeError("this plot has no PlotItem")
+    return item
+
+
+def view_box(plot: pg.PlotWidget | pg.PlotItem) -> pg.ViewBox:
+    """Where the data is drawn (PlotItem.vb, which pyqtgraph annotates as optional)."""
+    box = plot_item(plot).getViewBox()
+    if box is None:
+        raise TypeError("this plot has no ViewBox")
+    return box
+
+
+def grid_layout(item: pg.PlotItem) -> QGraphicsGridLayout:
+    """PlotItem's grid (title, axes, view box), which shadows QGraphicsWidget.layout()."""
+    return cast(QGraphicsGridLayout, item.layout)
+
+
 class LegendRow(pg.GraphicsWidget):
     """Holds a LegendItem in the plot's layout, under the x axis; as tall as the legend."""
 
-    def __init__(self, plot_item: pg.PlotItem, columns: int, text_color: str,
+    def __init__(self, item: pg.PlotItem, columns: int, text_color: str,
                  text_size: str) -> None:
         super().__init__()
         self.legend = pg.LegendItem(offset=None, colCount=columns,
@@ -39,10 +61,11 @@ class LegendRow(pg.GraphicsWidget):
         # axes, so it scales with them in an exported PNG instead of shrinking in a gap.
         self.legend.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, False)
         self.legend.geometryChanged.connect(self.updateGeometry)
-        plot_item.layout.addItem(self, LEGEND_ROW, LEGEND_COLUMN)
-        plot_item.legend = self.legend  # curves plotted with name= now join this legend
+        grid_layout(item).addItem(self, LEGEND_ROW, LEGEND_COLUMN)
+        item.legend = self.legend  # curves plotted with name= now join this legend
 
-    def sizeHint(self, which: Qt.SizeHint, constraint: QSizeF = QSizeF()) -> QSizeF:  # noqa: B008
+    def sizeHint(self, which: Qt.SizeHint,
+                 constraint: QSizeF | QSize | None = None) -> QSizeF:
         return QSizeF(0.0, self.legend.height() if self.legend.items else 0.0)
 
     def names(self) -> list[str]:
@@ -54,7 +77,7 @@ def legend_below(plot: pg.PlotWidget | pg.PlotItem, columns: int = 4, text_color
     """Give `plot` a legend in a row of its own under the x axis and return it.
 
     Curves plotted afterwards with a `name` are listed in it, `columns` to a line."""
-    item = plot.getPlotItem() if isinstance(plot, pg.PlotWidget) else plot
+    item = plot_item(plot)
     if item.legend is not None and isinstance(item.legend.parentItem(), LegendRow):
         return item.legend
     return LegendRow(item, columns, text_color, text_size).legend
@@ -62,19 +85,18 @@ def legend_below(plot: pg.PlotWidget | pg.PlotItem, columns: int = 4, text_color
 
 def legend_names(plot: pg.PlotWidget | pg.PlotItem) -> list[str]:
     """The names a plot's legend lists (tests read what the user sees)."""
-    item = plot.getPlotItem() if isinstance(plot, pg.PlotWidget) else plot
-    legend = item.legend
+    legend = plot_item(plot).legend
     return [label.text for _, label in legend.items] if legend is not None else []
 
 
 def legend_covers_data(plot: pg.PlotWidget | pg.PlotItem) -> bool:
     """True when the legend's rectangle overlaps the view box (where the data is drawn)."""
-    item = plot.getPlotItem() if isinstance(plot, pg.PlotWidget) else plot
+    item = plot_item(plot)
     legend = item.legend
     if legend is None or not legend.items:
         return False
     legend_rect = legend.sceneBoundingRect()
-    return legend_rect.intersects(item.vb.sceneBoundingRect())
+    return legend_rect.intersects(view_box(item).sceneBoundingRect())
 
 
 class LogAxis(pg.AxisItem):
