@@ -309,7 +309,8 @@ class InspectTab(QWidget):
         for stage in [None, *gates_api().STAGES[walk.inspection.trace.cell]]:
             walk.set_stage(stage)
         checked = check_against_core(walk)
-        return (f"Inspect: traced {walk.steps()} tokens through "
+        tokens = "1 token" if walk.steps() == 1 else f"{walk.steps()} tokens"
+        return (f"Inspect: traced {tokens} through "
                 f"{walk.inspection.description}; {checked:,} shown numbers equal the core trace")
 
     def shutdown(self) -> None:

@@ -216,5 +216,7 @@ class TrainTab(QWidget):
         metrics = result.test or result.valid or {}
         score = (f"accuracy {metrics['accuracy']:.2f}" if "accuracy" in metrics
                  else f"perplexity {metrics.get('perplexity', float('nan')):.1f}")
-        return (f"trained {self.training.plots.step_count()} steps in {result.seconds:.1f} s "
+        count = self.training.plots.step_count()
+        steps = "1 step" if count == 1 else f"{count} steps"
+        return (f"trained {steps} in {result.seconds:.1f} s "
                 f"({score}); checkpoint saved and reloaded ({len(loaded.vocab):,} words)")
