@@ -81,7 +81,7 @@ class InspectTab(QWidget):
         self.sentence_bar.example_chosen.connect(lambda _text: self.retrace())
         self.walk.view.gradients.measure_requested.connect(self.measure_gradient_flow)
         self.walk.view.toy.panel.values_changed.connect(self._on_toy_changed)
-        self.tracer.busy_changed.connect(lambda _busy: self._update_source_widgets())
+        self.tracer.busy_changed.connect(lambda _busy: self._update_trace_button())
         self.measurer.busy_changed.connect(
             lambda busy: self.walk.view.gradients.measure.setEnabled(not busy))
         state.model_changed.connect(self._on_model_changed)
@@ -111,8 +111,13 @@ class InspectTab(QWidget):
     def _update_source_widgets(self) -> None:
         toy = self.source_key() == "toy"
         self.sentence_bar.set_editable(not toy)
-        self.sentence_bar.trace_button.setEnabled(not toy and not self.tracer.is_busy())
+        self._update_trace_button()
         self.walk.view.show_toy_page(toy)
+
+    def _update_trace_button(self) -> None:
+        """Trace waits while a long trace runs; the toy cell reads no sentence."""
+        busy = self.tracer.is_busy()
+        self.sentence_bar.trace_button.setEnabled(self.source_key() != "toy" and not busy)
 
     def _on_model_changed(self) -> None:
         has_model = self.state.model is not None
