@@ -72,11 +72,11 @@ def time_tab_shutdown(app: Any) -> float:
     configure(tab)
     tab.show()
     tab.start_training()
-    wait_until(app, lambda: tab.plots.epoch_count() >= 1)
+    wait_until(app, lambda: tab.training.plots.epoch_count() >= 1)
     started = time.perf_counter()
     tab.shutdown()
     seconds = time.perf_counter() - started
-    assert not tab.task.is_running()
+    assert not tab.training.task.is_running()
     tab.deleteLater()
     return seconds
 
@@ -93,11 +93,11 @@ def time_window_close(app: Any) -> float:
     window.state.set_dataset(tiny_dataset())
     configure(tab)
     tab.start_training()
-    wait_until(app, lambda: tab.plots.step_count() > 0)
+    wait_until(app, lambda: tab.training.plots.step_count() > 0)
     started = time.perf_counter()
     window.close()
     seconds = time.perf_counter() - started
-    assert not window.isVisible() and not tab.task.is_running()
+    assert not window.isVisible() and not tab.training.task.is_running()
     window.deleteLater()
     return seconds
 

@@ -54,14 +54,15 @@ def main() -> int:
     app.processEvents()
     inspection = Inspection(trace=traced, kind="model", description="bench", text="",
                             predictions=[])
+    walk = tab.walk
     started = time.perf_counter()
-    tab._show(inspection)
+    walk.show_inspection(inspection)
     app.processEvents()
     show_s = time.perf_counter() - started
-    tab.set_stage("cell")
+    walk.set_stage("cell")
     started = time.perf_counter()
     for _ in range(args.steps):
-        tab.step_by(1)
+        walk.step_by(1)
         app.processEvents()
     step_s = (time.perf_counter() - started) / args.steps
     print(f"tokens={args.tokens} hidden={args.hidden}: core trace {trace_s * 1000:.0f} ms, "

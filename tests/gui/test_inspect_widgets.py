@@ -13,6 +13,7 @@ from lstm_studio.gui.inspect.cell_diagram import LSTM_STAGES, CellDiagram, fmt
 from lstm_studio.gui.inspect.gate_heatmaps import GateHeatmaps
 from lstm_studio.gui.inspect.handout import Handout, HandoutStage, render_html, write_handout
 from lstm_studio.gui.inspect.toy_cell_panel import CORE_PRESET_NAMES, PRESETS, ToyCellPanel
+from lstm_studio.gui.widgets.plot_parts import legend_covers_data, legend_names
 
 
 def test_diagram_annotates_every_wire_and_lights_the_stage(qtbot) -> None:
@@ -66,6 +67,10 @@ def test_heatmap_click_selects_cell_and_lines_follow(qtbot) -> None:
     assert np.array_equal(heatmaps.image_values("f"), data["f"])
     heatmaps.set_cursor(1, 2)
     assert np.array_equal(heatmaps.curve_values("c"), data["c"][:, 2])
+    assert legend_names(heatmaps.lines) == ["f", "c"]  # once, though set_data clears the plot
+    heatmaps.set_data(data, ["a", "b", "c", "d", "e"])
+    assert legend_names(heatmaps.lines) == ["f", "c"]
+    assert not legend_covers_data(heatmaps.lines)  # the unit's lines stay visible
     assert f"f = {data['f'][1, 2]:.3f}" in heatmaps.readout_text()
     with qtbot.waitSignal(heatmaps.cell_clicked) as blocker:
         qtbot.mouseClick(heatmaps.grid.viewport(), Qt.MouseButton.LeftButton,

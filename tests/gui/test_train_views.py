@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 from types import SimpleNamespace
 from typing import Any
 
@@ -10,9 +11,13 @@ import numpy as np
 import pytest
 
 from lstm_studio.core.config import PRESETS, ModelConfig, TrainConfig
-from lstm_studio.gui.train.form import TrainForm, weight_shapes
+from lstm_studio.gui.train.form import TrainForm
+from lstm_studio.gui.train.job import EventBatcher
+from lstm_studio.gui.train.model_summary import weight_shapes
 from lstm_studio.gui.train.plots import TrainPlots
-from lstm_studio.gui.train.tab import EventBatcher
+from lstm_studio.gui.widgets.plot_parts import legend_covers_data, legend_names
+
+FROM_THE_DATA = {"vocab_size", "num_classes"}  # model fields the data sets, not the form
 
 
 def step(i: int, loss: float = 1.0) -> Any:
@@ -38,25 +43,42 @@ def test_presets_fill_the_form(qtbot: Any) -> None:
 
 
 def test_round_trip_of_configs(qtbot: Any) -> None:
+    """Every field is read back from its widget (not carried over from the config set)."""
     form = TrainForm()
     qtbot.addWidget(form)
     model = ModelConfig(task="classify", cell="rnn", nonlinearity="relu", embedding_dim=32,
                         hidden_size=24, num_layers=2, bidirectional=True, dropout=0.3,
-                        pooling="max")
-    train = TrainConfig(optimizer="sgd", lr=0.05, momentum=0.9, plateau_schedule=True,
-                        plateau_factor=0.25, plateau_patience=3, batch_size=17, epochs=7,
-                        grad_clip=None, early_stopping=2, seed=5, threads=2, max_len=99,
-                        restore_best=False, time_budget_s=90.0)
+                        pooling="max", tie_weights=True, vocab_size=0, num_classes=2)
+    train = TrainConfig(optimizer="sgd", lr=0.05, weight_decay=0.001, momentum=0.9,
+                        plateau_schedule=True, plateau_factor=0.25, plateau_patience=3,
+                        batch_size=17, epochs=7, grad_clip=None, early_stopping=2, seed=5,
+                        threads=2, max_len=99, restore_best=False, time_budget_s=90.0)
     form.set_configs(model, train)
-    got_model, got_train = form.model_config(), form.train_config()
-    for key in ("cell", "nonlinearity", "embedding_dim", "hidden_size", "num_layers",
-                "bidirectional", "dropout", "pooling"):
-        assert getattr(got_model, key) == getattr(model, key), key
-    for key in ("optimizer", "momentum", "plateau_schedule", "plateau_factor",
-                "plateau_patience", "batch_size", "epochs", "grad_clip", "early_stopping",
-                "seed", "threads", "max_len", "restore_best", "time_budget_s"):
-        assert getattr(got_train, key) == pytest.approx(getattr(train, key)), key
-    assert got_train.lr == pytest.approx(0.05)
+    shown_model = {f.name: getattr(model, f.name) for f in dataclasses.fields(model)
+                   if f.name not in FROM_THE_DATA}
+    assert form.model_binder.values() == shown_model
+    assert form.train_binder.values() == dataclasses.asdict(train)
+    assert form.model_config() == model and form.train_config() == train
+    form.set_configs(ModelConfig(), TrainConfig())  # and back: no value sticks
+    assert form.train_config() == TrainConfig()
+    assert form.model_config() == dataclasses.replace(ModelConfig(), num_classes=2)
+
+
+def test_widget_edits_become_the_config(qtbot: Any) -> None:
+    form = TrainForm()
+    qtbot.addWidget(form)
+    changes: list[bool] = []
+    form.changed.connect(lambda: changes.append(True))
+    form.cell.setCurrentIndex(form.cell.findData("rnn-relu"))  # one combo, two fields
+    form.grad_clip.setValue(0.0)  # shows "off"
+    form.time_budget_s.setValue(120)
+    form.optimizer.setCurrentIndex(form.optimizer.findData("adamw"))
+    form.momentum.setValue(0.5)  # ignored: momentum is for SGD only
+    model, train = form.model_config(), form.train_config()
+    assert (model.cell, model.nonlinearity) == ("rnn", "relu")
+    assert form.grad_clip.text() == "off" and train.grad_clip is None
+    assert train.time_budget_s == 120.0 and train.momentum == 0.0
+    assert len(changes) == 5
 
 
 def test_invalid_combinations_are_explained_and_block_start(qtbot: Any) -> None:
@@ -69,21 +91,23 @@ def test_invalid_combinations_are_explained_and_block_start(qtbot: Any) -> None:
     state.set_dataset(tiny_dataset())
     tab = TrainTab(state)
     qtbot.addWidget(tab)
-    assert tab.start_button.isEnabled()
+    start = tab.training.start_button
+    assert start.isEnabled()
     tab.form.bidirectional.setChecked(True)
     tab.form.task.setCurrentIndex(tab.form.task.findData("lm"))
     assert "bidirectional" in tab.form.problem_label.text()
     assert not tab.form.problem_label.isHidden()
-    assert not tab.start_button.isEnabled()
+    assert not start.isEnabled()
+    assert tab.training.hint.text() == tab.form.problem()
     tab.form.bidirectional.setChecked(False)
     tab.form.tie_weights.setChecked(True)
     tab.form.embedding_dim.setValue(20)
     tab.form.hidden_size.setValue(30)
     assert "20" in tab.form.problem() and "30" in tab.form.problem()
-    assert not tab.start_button.isEnabled()
+    assert not start.isEnabled()
     tab.form.hidden_size.setValue(20)
     assert tab.form.problem() is None
-    assert tab.start_button.isEnabled()
+    assert start.isEnabled() and tab.training.hint.isHidden()
 
 
 def test_no_dataset_explains_why_start_is_disabled(qtbot: Any) -> None:
@@ -92,8 +116,9 @@ def test_no_dataset_explains_why_start_is_disabled(qtbot: Any) -> None:
 
     tab = TrainTab(AppState())
     qtbot.addWidget(tab)
-    assert not tab.start_button.isEnabled()
-    assert "Data tab" in tab.hint.text()
+    assert not tab.training.start_button.isEnabled()
+    assert "Data tab" in tab.training.hint.text()
+    assert tab.start_training() is None  # the method refuses too, not only the button
 
 
 @pytest.mark.parametrize("cell,bidirectional,layers,task,tie", [
@@ -118,16 +143,19 @@ def test_summary_labels_lstm_gate_blocks(qtbot: Any) -> None:
     qtbot.addWidget(form)
     form.cell.setCurrentIndex(form.cell.findData("lstm"))
     form.hidden_size.setValue(8)
-    item = form.summary.findItems("rnn.weight_hh_l0", __import__(
-        "PySide6.QtCore", fromlist=["Qt"]).Qt.MatchFlag.MatchExactly)[0]
+    from PySide6.QtCore import Qt
+
+    tree = form.summary.tree
+    item = tree.findItems("rnn.weight_hh_l0", Qt.MatchFlag.MatchExactly)[0]
     children = [item.child(i).text(0) for i in range(item.childCount())]
     assert children == ["i  (rows 0:8)", "f  (rows 8:16)", "g  (rows 16:24)",
                         "o  (rows 24:32)"]
     assert item.text(1) == "32 × 8"
     form.cell.setCurrentIndex(form.cell.findData("gru"))
-    item = form.summary.topLevelItem(1)
+    item = tree.topLevelItem(1)
     assert [item.child(i).text(0)[0] for i in range(item.childCount())] == ["r", "z", "n"]
-    assert "parameters" in form.summary_label.text()
+    total = sum(w.count for w in weight_shapes(form.model_config()))
+    assert f"<b>{total:,}</b> parameters" in form.summary.total.text()
 
 
 def test_event_batcher_groups_steps_but_passes_epochs_at_once() -> None:
@@ -162,6 +190,10 @@ def test_plots_hold_100k_points_hover_and_export(qtbot: Any, tmp_path: Any) -> N
     assert plots.curves["loss_raw"].opts["clipToView"]
     assert plots.plots["grad_norm"].plotItem.ctrl.logYCheck.isChecked()
     assert len(plots.curves["valid_metric"].getData()[0]) == 1
+    for key, names in (("loss", ["raw", "smoothed"]), ("epoch_loss", ["train", "valid"]),
+                       ("metric", ["train", "valid"])):
+        assert legend_names(plots.plots[key]) == names
+        assert not legend_covers_data(plots.plots[key]), key
     text = plots.hovers["loss"].show_at(5000.2, 1.0)
     assert "x = 5000" in text and "raw: 0.3333" in text
     # A real mouse move over the grad-norm plot (log axis) shows the raw, unlogged value.

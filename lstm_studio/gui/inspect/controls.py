@@ -9,6 +9,7 @@ the current step.
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -28,6 +29,10 @@ _TOKEN_STYLE = (
     "QToolButton {{ border: 1px {border} {color}; border-radius: 4px; padding: 2px 6px;"
     " background: {background}; color: {text}; font-weight: {weight}; }}"
 )
+
+
+if TYPE_CHECKING:  # the gates core imports torch
+    from lstm_studio.core.gates import Derivation
 
 
 class TokenStrip(QScrollArea):
@@ -165,7 +170,7 @@ class FormulaPanel(QTextBrowser):
         self.setOpenLinks(False)
         self._stages: list[str] = []
 
-    def set_derivations(self, derivations: list, active: str | None,
+    def set_derivations(self, derivations: list[Derivation], active: str | None,
                         notes: list[str] | None = None) -> None:
         self._stages = [d.stage for d in derivations]
         blocks = []
@@ -201,9 +206,9 @@ def _esc(text: str) -> str:
     return html.escape(text)
 
 
-def _terms_html(item: object) -> str:
+def _terms_html(item: Derivation) -> str:
     """'Largest terms' of the input and hidden dot products (skipped for 1-element sums)."""
-    top = getattr(item, "top_terms", None)
+    top = item.top_terms
     if not top:
         return ""
     rows = []

@@ -17,6 +17,7 @@ from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from lstm_studio.gui.inspect.gradient_view import token_ticks
+from lstm_studio.gui.widgets.plot_parts import legend_below, plot_item, view_box
 
 # Series whose values are probabilities (sigmoid gates) use a sequential map on [0, 1];
 # the others are signed and use a diverging map centred on 0.
@@ -46,14 +47,15 @@ class GateHeatmaps(QWidget):
 
         self.grid = pg.GraphicsLayoutWidget()
         self.grid.setBackground("w")
-        self.grid.scene().sigMouseClicked.connect(self._on_scene_clicked)
+        scene: pg.GraphicsScene = self.grid.scene()  # type: ignore[assignment]  # pyqtgraph's
+        scene.sigMouseClicked.connect(self._on_scene_clicked)
         self.lines = pg.PlotWidget(background="w")
         self.lines.showGrid(x=True, y=True, alpha=0.25)
-        self.lines.setLabel("bottom", "timestep")
-        self.lines.setMouseEnabled(x=False, y=False)
+        self.lines.setMouseEnabled(x=False, y=False)  # the x axis names the tokens
+        self.lines.setMinimumHeight(170)  # title, axis and legend rows leave ~90 px of data
         self.lines.setMenuEnabled(False)
-        self._legend = self.lines.addLegend(offset=(4, 2), labelTextSize="8pt", colCount=6,
-                                            brush=(255, 255, 255, 210))
+        # Under the axis, not over the lines: six series cross the whole plot.
+        self._legend = legend_below(self.lines, columns=6, text_size="8pt")
         self._line_cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#e8590c", width=2))
         self.lines.addItem(self._line_cursor)
         self.legend = QLabel("Colours: σ gates (f, i, o, r, z) from 0 (dark blue) to 1 (yellow); "
@@ -67,7 +69,7 @@ class GateHeatmaps(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.grid)
         splitter.addWidget(self.lines)
-        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
@@ -81,7 +83,7 @@ class GateHeatmaps(QWidget):
         """`series[name]` is an array [timesteps, units]; all share the same shape."""
         self._series = {name: np.asarray(values, dtype=float) for name, values in series.items()}
         self._tokens = list(tokens)
-        self.grid.clear()
+        self.grid.ci.clear()
         self.lines.clear()
         self._legend.clear()
         self.lines.addItem(self._line_cursor)
@@ -89,40 +91,41 @@ class GateHeatmaps(QWidget):
         columns = 3 if len(self._series) > 4 else 2 if len(self._series) > 1 else 1
         for index, (name, values) in enumerate(self._series.items()):
             if index and index % columns == 0:
-                self.grid.nextRow()
+                self.grid.ci.nextRow()
             self._add_heatmap(name, values)
             color = LINE_COLORS.get(name, "#495057")
             self._curves[name] = self.lines.plot(pen=pg.mkPen(color, width=2), name=name,
                                                  symbol="o", symbolSize=4, symbolBrush=color,
                                                  symbolPen=None)
         width = max(self.lines.width(), 400)
-        self.lines.getPlotItem().getAxis("bottom").setTicks([token_ticks(self._tokens, width)])
+        plot_item(self.lines).getAxis("bottom").setTicks([token_ticks(self._tokens, width)])
         self._step = min(self._step, max(self.timesteps() - 1, 0))
         self._unit = min(self._unit, max(self.units() - 1, 0))
         self.set_cursor(self._step, self._unit)
 
     def _add_heatmap(self, name: str, values: np.ndarray) -> None:
-        plot = self.grid.addPlot(title=SERIES_TITLES.get(name, name))
+        plot = self.grid.ci.addPlot(title=SERIES_TITLES.get(name, name))
+        box = view_box(plot)
         plot.setMenuEnabled(False)
-        plot.setMouseEnabled(x=False, y=False)
+        box.setMouseEnabled(x=False, y=False)
         plot.hideButtons()
-        plot.getViewBox().invertY(True)
+        box.invertY(True)
         plot.setLabel("left", "unit")
         plot.setLabel("bottom", "step")
         image = pg.ImageItem(values)  # column-major: x = timestep, y = unit
         if name in SIGMOID_SERIES:
-            image.setColorMap(pg.colormap.get("viridis"))
+            image.setColorMap("viridis")
             image.setLevels((0.0, 1.0))
         else:
             bound = float(np.nanmax(np.abs(values))) if values.size else 1.0
             bound = bound if math.isfinite(bound) and bound > 0 else 1.0
-            image.setColorMap(pg.colormap.get("CET-D1"))
+            image.setColorMap("CET-D1")
             image.setLevels((-bound, bound))
         # Cell (t, j) is centred on (t, j), so axis ticks name the step and the unit.
         image.setRect(QRectF(-0.5, -0.5, max(values.shape[0], 1), max(values.shape[1], 1)))
         plot.addItem(image)
-        plot.setXRange(-0.5, max(values.shape[0], 1) - 0.5, padding=0)
-        plot.setYRange(-0.5, max(values.shape[1], 1) - 0.5, padding=0)
+        box.setXRange(-0.5, max(values.shape[0], 1) - 0.5, padding=0)
+        box.setYRange(-0.5, max(values.shape[1], 1) - 0.5, padding=0)
         cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#e8590c", width=1.5))
         plot.addItem(cursor)
         box = QGraphicsRectItem(QRectF(0, 0, 1, 1))

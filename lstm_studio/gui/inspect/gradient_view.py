@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from lstm_studio.gui.widgets.plot_parts import LogAxis, legend_below, plot_item
+
 TICK_WIDTH_PX = 58  # room one token name needs under a plot
 
 
@@ -76,12 +78,12 @@ class GradientView(QWidget):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.current_plot = self._make_plot("‖dLoss/dh_t‖ — this model")
-        self.compare_plot = self._make_plot("fresh RNN vs LSTM, one direction, same size")
+        self.compare_plot = self._make_plot("fresh RNN vs LSTM (same size)")  # the note says more
         self._current_curve = self.current_plot.plot(pen=pg.mkPen("#1c7ed6", width=2),
                                                      symbol="o", symbolSize=5,
                                                      symbolBrush="#1c7ed6", symbolPen=None)
         self._compare_curves: dict[str, pg.PlotDataItem] = {}
-        self.compare_plot.addLegend(offset=(-6, -6), brush=(255, 255, 255, 200))
+        legend_below(self.compare_plot, columns=3)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.current_plot)
         splitter.addWidget(self.compare_plot)
@@ -100,7 +102,7 @@ class GradientView(QWidget):
         self._apply_log(True)
 
     def _make_plot(self, title: str) -> pg.PlotWidget:
-        plot = pg.PlotWidget(background="w")
+        plot = pg.PlotWidget(background="w", axisItems={"left": LogAxis("left")})
         plot.setTitle(title, size="9pt")
         plot.showGrid(x=True, y=True, alpha=0.25)
         plot.setLabel("bottom", "timestep (token)")
@@ -126,7 +128,7 @@ class GradientView(QWidget):
         steps = np.arange(len(result.tokens))
         for plot in (self.current_plot, self.compare_plot):
             width = max(plot.width(), 240)
-            plot.getPlotItem().getAxis("bottom").setTicks(
+            plot_item(plot).getAxis("bottom").setTicks(
                 [token_ticks(result.tokens, width)])
         if result.current is not None:
             self._current_curve.setData(steps, _positive(result.current))

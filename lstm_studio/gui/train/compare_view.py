@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -25,7 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lstm_studio.gui.train.plots import PALETTE, add_legend, integer_ticks, set_title, style_plot
+from lstm_studio.gui.train.plot_style import PALETTE, integer_ticks, make_plot, set_title
+from lstm_studio.gui.widgets.plot_parts import legend_names, plot_item
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QShowEvent
+
+    from lstm_studio.core.runs import RunRecord
 
 log = logging.getLogger(__name__)
 
@@ -37,48 +44,38 @@ COMPARE_PLOTS = {
 }
 
 
-def field(obj: Any, key: str, default: Any = None) -> Any:
-    """Read `key` from a dataclass-like object or a dict (the store may hand back either)."""
-    if obj is None:
-        return default
-    if isinstance(obj, dict):
-        return obj.get(key, default)
-    return getattr(obj, key, default)
+JsonRow = Mapping[str, object]  # a model config or history row as the store's JSON holds it
 
 
-def _finite(value: Any) -> float | None:
+def _finite(value: object) -> float | None:
     try:
-        number = float(value)
+        number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) else None
 
 
-def run_label(record: Any) -> str:
+def run_label(record: RunRecord) -> str:
     """A short legend entry: the run's name, else cell, hidden size and a short id."""
-    name = field(record, "name")
-    if name:
-        return str(name)
-    model = field(record, "model_config")
-    cell = str(field(model, "cell", "?"))
-    if cell == "rnn" and field(model, "nonlinearity") == "relu":
+    if record.name:
+        return record.name
+    model = record.model_config
+    cell = str(model.get("cell", "?"))
+    if cell == "rnn" and model.get("nonlinearity") == "relu":
         cell = "rnn-relu"
-    bi = "Bi" if field(model, "bidirectional") else ""
-    short = str(record.run_id).rsplit("-", 1)[-1]
-    return f"{bi}{cell.upper()} h{field(model, 'hidden_size', '?')} · {short}"
+    bi = "Bi" if model.get("bidirectional") else ""
+    short = record.run_id.rsplit("-", 1)[-1]
+    return f"{bi}{cell.upper()} h{model.get('hidden_size', '?')} · {short}"
 
 
-def step_series(steps: Any, key: str = "loss") -> tuple[np.ndarray, np.ndarray]:
-    """(global steps, values) from the store's downsampled steps, whatever their layout."""
+def step_series(steps: Mapping[str, list[float]] | None,
+                key: str = "loss") -> tuple[np.ndarray, np.ndarray]:
+    """(global steps, values) from the store's downsampled per-step curves."""
     if not steps:
         return np.zeros(0), np.zeros(0)
-    if isinstance(steps, dict):
-        values = np.asarray(steps.get(key) or [], dtype=float)
-        xs = steps.get("global_step") or steps.get("step") or range(1, len(values) + 1)
-        return np.asarray(list(xs), dtype=float)[: len(values)], values
-    rows = [row for row in steps if isinstance(row, dict) and key in row]
-    xs = [row.get("global_step", row.get("step", i + 1)) for i, row in enumerate(rows)]
-    return np.asarray(xs, dtype=float), np.asarray([row[key] for row in rows], dtype=float)
+    values = np.asarray(steps.get(key) or [], dtype=float)
+    xs = steps.get("global_step") or steps.get("step") or range(1, len(values) + 1)
+    return np.asarray(list(xs), dtype=float)[: len(values)], values
 
 
 def smooth(values: np.ndarray, beta: float = 0.9) -> np.ndarray:
@@ -90,16 +87,17 @@ def smooth(values: np.ndarray, beta: float = 0.9) -> np.ndarray:
     return out
 
 
-def best_valid(record: Any) -> str:
-    history = field(record, "history") or []
-    task = field(field(record, "model_config"), "task", "classify")
-    if task == "lm":
-        values = [_finite(field(h, "valid_perplexity")) for h in history]
-        values = [v for v in values if v is not None]
-        return f"ppl {min(values):.1f}" if values else "–"
-    values = [_finite(field(h, "valid_accuracy")) for h in history]
-    values = [v for v in values if v is not None]
-    return f"{max(values):.3f}" if values else "–"
+def _column(history: Sequence[JsonRow], key: str) -> np.ndarray:
+    return np.array([_finite(row.get(key)) or np.nan for row in history], dtype=float)
+
+
+def best_valid(record: RunRecord) -> str:
+    lm = record.model_config.get("task") == "lm"
+    values = [v for v in (_finite(h.get("valid_perplexity" if lm else "valid_accuracy"))
+                          for h in record.history) if v is not None]
+    if not values:
+        return "–"
+    return f"ppl {min(values):.1f}" if lm else f"{max(values):.3f}"
 
 
 class CompareView(QWidget):
@@ -109,7 +107,7 @@ class CompareView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._records: dict[str, Any] = {}
+        self._records: dict[str, RunRecord] = {}
         self._stale = True
         self._overlays: dict[str, list[pg.PlotDataItem]] = {}
         self.runs = QTreeWidget()
@@ -128,10 +126,9 @@ class CompareView(QWidget):
         plot_layout = QHBoxLayout(plot_area)
         plot_layout.setContentsMargins(0, 0, 0, 0)
         for key, title in COMPARE_PLOTS.items():
-            plot = pg.PlotWidget(background="w")
-            style_plot(plot, title, grid=True)  # static: drawn once per tick of a run
-            add_legend(plot)
-            plot.setLabel("bottom", "step" if key == "train_loss" else "epoch")
+            # Static plots (redrawn when runs are ticked), so they can afford a grid.
+            plot = make_plot(title, "step" if key == "train_loss" else "epoch",
+                             legend_columns=2, grid=True)
             self.plots[key] = plot
             plot_layout.addWidget(plot)
 
@@ -157,7 +154,7 @@ class CompareView(QWidget):
         if self.isVisible():
             self.refresh()
 
-    def showEvent(self, event: Any) -> None:
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._stale:
             self.refresh()
@@ -180,17 +177,14 @@ class CompareView(QWidget):
         self.runs.blockSignals(True)
         self.runs.clear()
         self._records = {}
-        for record in sorted(records, key=lambda r: str(field(r, "created", "")), reverse=True):
-            run_id = str(record.run_id)
+        for record in records:  # newest first (the store's order)
+            run_id = record.run_id
             self._records[run_id] = record
-            model = field(record, "model_config")
-            history = field(record, "history") or []
-            created = field(record, "created", "")
+            model = record.model_config
             item = QTreeWidgetItem([
-                run_label(record), str(field(model, "cell", "")),
-                str(field(model, "hidden_size", "")), str(field(model, "task", "")),
-                str(field(record, "status", "")), str(len(history)), best_valid(record),
-                str(created)[:19].replace("T", " "),
+                run_label(record), str(model.get("cell", "")), str(model.get("hidden_size", "")),
+                str(model.get("task", "")), record.status, str(len(record.history)),
+                best_valid(record), record.created[:19].replace("T", " "),
             ])
             item.setData(0, Qt.ItemDataRole.UserRole, run_id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
@@ -200,13 +194,15 @@ class CompareView(QWidget):
         self.runs.blockSignals(False)
         for column in range(len(RUN_COLUMNS)):
             self.runs.resizeColumnToContents(column)
-        self.note.setText(f"{len(records)} run(s) in the history. Tick runs to overlay them."
+        count = "1 run is" if len(records) == 1 else f"{len(records)} runs are"
+        self.note.setText(f"{count} in the history. Tick runs to overlay them."
                           if records else "No runs yet: train a model and it appears here.")
         self._redraw()
         return len(records)
 
     def items(self) -> list[QTreeWidgetItem]:
-        return [self.runs.topLevelItem(i) for i in range(self.runs.topLevelItemCount())]
+        items = (self.runs.topLevelItem(i) for i in range(self.runs.topLevelItemCount()))
+        return [item for item in items if item is not None]
 
     def set_checked(self, run_id: str, checked: bool) -> None:
         for item in self.items():
@@ -225,43 +221,41 @@ class CompareView(QWidget):
 
     # ----- overlays -------------------------------------------------------------------------
     def legend_names(self, key: str) -> list[str]:
-        legend = self.plots[key].plotItem.legend
-        return [label.text for _, label in legend.items] if legend is not None else []
+        return legend_names(self.plots[key])
 
     def _redraw(self) -> None:
         for key, plot in self.plots.items():
             for curve in self._overlays.get(key, []):
                 plot.removeItem(curve)
-            if plot.plotItem.legend is not None:
-                plot.plotItem.legend.clear()
+            legend = plot_item(plot).legend
+            if legend is not None:
+                legend.clear()
         self._overlays = {key: [] for key in self.plots}
         checked = self.checked_run_ids()
-        longest = max((len(field(self._records[r], "history") or []) for r in checked),
-                      default=0)
+        records = [self._records[run_id] for run_id in checked]
+        longest = max((len(record.history) for record in records), default=0)
         for key in ("valid_loss", "valid_metric"):
             integer_ticks(self.plots[key], longest)
-        tasks = {field(field(self._records[r], "model_config"), "task") for r in checked}
+        tasks = {record.model_config.get("task") for record in records}
         set_title(self.plots["valid_metric"], "Validation perplexity per epoch"
                   if tasks == {"lm"} else "Validation accuracy per epoch")
-        for index, run_id in enumerate(checked):
-            record = self._records[run_id]
+        for index, record in enumerate(records):
             colour = PALETTE[index % len(PALETTE)]
             name = run_label(record)
-            history = field(record, "history") or []
-            epochs = np.array([field(h, "epoch", i + 1) for i, h in enumerate(history)],
+            history = record.history
+            epochs = np.array([_finite(h.get("epoch")) or i + 1 for i, h in enumerate(history)],
                               dtype=float)
-            valid_loss = np.array([_finite(field(h, "valid_loss")) or np.nan for h in history])
-            metric_key = ("valid_perplexity" if field(field(record, "model_config"), "task")
-                          == "lm" else "valid_accuracy")
-            metric = np.array([_finite(field(h, metric_key)) or np.nan for h in history])
-            self._add("valid_loss", epochs, valid_loss, name, colour, symbol="o")
+            lm = record.model_config.get("task") == "lm"
+            metric = _column(history, "valid_perplexity" if lm else "valid_accuracy")
+            self._add("valid_loss", epochs, _column(history, "valid_loss"), name, colour,
+                      symbol="o")
             self._add("valid_metric", epochs, metric, name, colour, symbol="o")
-            xs, ys = step_series(field(record, "steps"), "loss")
+            xs, ys = step_series(record.steps, "loss")
             keep = np.isfinite(ys)
             if keep.any():
                 self._add("train_loss", xs[keep], smooth(ys[keep]), name, colour)
 
-    def _add(self, key: str, xs: np.ndarray, ys: np.ndarray, name: str, colour: Any,
+    def _add(self, key: str, xs: np.ndarray, ys: np.ndarray, name: str, colour: str,
              symbol: str | None = None) -> None:
         keep = np.isfinite(ys)
         curve = self.plots[key].plot(xs[keep], ys[keep], name=name,

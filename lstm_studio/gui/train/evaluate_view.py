@@ -2,15 +2,16 @@
 misclassified documents; for a language model its perplexity beside an n-gram baseline's.
 
 Metrics come from the core (`evaluation.evaluate` or a TrainResult); this view only shows
-them. Evaluating on demand and fitting the n-gram run in a BackgroundTask. Activating a
-misclassified document (double-click or Enter) asks the Inspect tab to open it
-(`AppState.inspect_requested`).
+them. Evaluating on demand and fitting the n-gram run in this view's TaskSlot; a result that
+arrives after the model changed is dropped. Activating a misclassified document
+(double-click or Enter) asks the Inspect tab to open it (`AppState.inspect_requested`).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
@@ -32,9 +33,18 @@ from PySide6.QtWidgets import (
 )
 
 from lstm_studio.core.ngram import fit_on_vocabulary, vocab_tokens
-from lstm_studio.gui.workers import BackgroundTask, stop_task
+from lstm_studio.core.progress import Progress
+from lstm_studio.gui import dialogs
+from lstm_studio.gui.state import AppState
+from lstm_studio.gui.workers import BackgroundTask, TaskSlot
+
+if TYPE_CHECKING:
+    from lstm_studio.core.checkpoint import ModelBundle
 
 log = logging.getLogger(__name__)
+Metrics = dict[str, Any]  # as core.evaluation returns them: JSON-like, nested
+OnDone = Callable[[bool], None]
+R = TypeVar("R")
 
 def _item(text: str, align_right: bool = False) -> QTableWidgetItem:
     item = QTableWidgetItem(text)
@@ -42,6 +52,13 @@ def _item(text: str, align_right: bool = False) -> QTableWidgetItem:
     if align_right:
         item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     return item
+
+
+def _count(value: object, noun: str) -> str:
+    """'1 document', '52 documents', '? documents' when the metrics do not say."""
+    if not isinstance(value, int):
+        return f"? {noun}s"
+    return f"{value:,} {noun}" + ("" if value == 1 else "s")
 
 
 def heat_colour(fraction: float) -> QColor:
@@ -53,19 +70,20 @@ def heat_colour(fraction: float) -> QColor:
 class EvaluateView(QWidget):
     """Shows one metrics dict; `evaluate_button` evaluates the current model on a split."""
 
-    def __init__(self, state: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.metrics: dict[str, Any] | None = None
+        self.metrics: Metrics | None = None
         self.metrics_split = "test"
-        self.task: BackgroundTask | None = None
+        self.slot = TaskSlot(self, "Evaluation", "Evaluation failed")
+        self.slot.busy_changed.connect(lambda _busy: self._update_buttons())
         self.ngram_perplexity: float | None = None
 
         self.split = QComboBox()
         self.split.addItems(["test", "valid", "train"])
         self.evaluate_button = QPushButton("Evaluate")
         self.evaluate_button.setToolTip("Score the current model on the chosen split.")
-        self.evaluate_button.clicked.connect(self.evaluate_current)
+        self.evaluate_button.clicked.connect(lambda: self.evaluate_current())
         self.ngram_order = QSpinBox()
         self.ngram_order.setRange(1, 5)
         self.ngram_order.setValue(3)
@@ -120,7 +138,7 @@ class EvaluateView(QWidget):
         self._on_model_changed()
 
     # ----- showing metrics ------------------------------------------------------------------
-    def show_metrics(self, metrics: dict[str, Any] | None, split: str = "test") -> None:
+    def show_metrics(self, metrics: Metrics | None, split: str = "test") -> None:
         self.metrics = metrics
         self.metrics_split = split
         if self.split.findText(split) >= 0:
@@ -135,23 +153,23 @@ class EvaluateView(QWidget):
             self._show_lm(metrics, split)
             self._fill_classification({})
             return
-        docs = metrics.get("documents", "?")
+        docs = _count(metrics.get("documents"), "document")
         self.summary.setText(
             f"<b>{split}</b>: accuracy <b>{metrics.get('accuracy', 0):.3f}</b> · "
             f"macro-F1 <b>{metrics.get('macro_f1', 0):.3f}</b> · "
-            f"loss {metrics.get('loss', float('nan')):.4f} · {docs} documents")
+            f"loss {metrics.get('loss', float('nan')):.4f} · {docs}")
         self._fill_classification(metrics)
 
-    def _show_lm(self, metrics: dict[str, Any], split: str) -> None:
+    def _show_lm(self, metrics: Metrics, split: str) -> None:
         text = (f"<b>{split}</b>: perplexity <b>{metrics['perplexity']:.2f}</b> · "
                 f"loss {metrics.get('loss', float('nan')):.4f} · "
-                f"{metrics.get('tokens', '?')} tokens")
+                f"{_count(metrics.get('tokens'), 'token')}")
         if self.ngram_perplexity is not None:
             text += (f"<br>{self.ngram_order.value()}-gram baseline on the same text: "
                      f"perplexity <b>{self.ngram_perplexity:.2f}</b>")
         self.summary.setText(text)
 
-    def _fill_classification(self, metrics: dict[str, Any]) -> None:
+    def _fill_classification(self, metrics: Metrics) -> None:
         labels = list(metrics.get("labels") or [])
         confusion = metrics.get("confusion") or []
         self.confusion.clear()
@@ -191,8 +209,11 @@ class EvaluateView(QWidget):
 
     def confusion_counts(self) -> list[list[int]]:
         """The counts as displayed (for tests and the self-test)."""
-        return [[int(self.confusion.item(r, c).text())
-                 for c in range(self.confusion.columnCount())]
+        def count(row: int, column: int) -> int:
+            item = self.confusion.item(row, column)
+            return int(item.text()) if item is not None else 0
+
+        return [[count(r, c) for c in range(self.confusion.columnCount())]
                 for r in range(self.confusion.rowCount())]
 
     def _on_misclassified_activated(self, row: int, _column: int) -> None:
@@ -203,27 +224,28 @@ class EvaluateView(QWidget):
     # ----- evaluating on demand -------------------------------------------------------------
     def _on_model_changed(self) -> None:
         self.ngram_perplexity = None
+        if self.busy():  # its result would describe the previous model
+            self.slot.cancel()
+            self.summary.setText("The model changed; evaluate it again.")
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        self.evaluate_button.setEnabled(self.state.model is not None and not self.busy())
-        lm = getattr(getattr(self.state.model, "model_config", None), "task", "") == "lm"
-        self.ngram_order.setEnabled(lm)
+        bundle: ModelBundle | None = self.state.model
+        self.evaluate_button.setEnabled(bundle is not None and not self.busy())
+        self.ngram_order.setEnabled(bundle is not None and bundle.model_config.task == "lm")
 
     def busy(self) -> bool:
-        return self.task is not None and self.task.is_running()
+        return self.slot.is_busy()
 
-    def evaluate_current(self) -> BackgroundTask | None:
+    def evaluate_current(self, on_done: OnDone | None = None) -> BackgroundTask | None:
         """Evaluate `state.model` on the chosen split of the training dataset, off the GUI."""
-        bundle = self.state.model
+        bundle: ModelBundle | None = self.state.model
         dataset = self.state.training_dataset()
         if bundle is None or dataset is None or self.busy():
             return None
         split = self.split.currentText()
         documents = dataset.split(split)
         if not documents:
-            from lstm_studio.gui import dialogs
-
             dialogs.info(self, "Nothing to evaluate", f"The dataset has no {split} split.")
             return None
         clean = self.state.cleaned is None  # cleaned documents need no second pass
@@ -231,7 +253,7 @@ class EvaluateView(QWidget):
         train_texts = [doc.text for doc in dataset.split("train")] if lm else []
         order = self.ngram_order.value()
 
-        def job(progress: Any, emit: Any) -> dict[str, Any]:
+        def job(progress: Progress, _emit: Callable[[object], None]) -> Metrics:
             from lstm_studio.core.evaluation import evaluate
 
             metrics = dict(evaluate(bundle, documents, clean=clean, progress=progress))
@@ -243,11 +265,13 @@ class EvaluateView(QWidget):
             return metrics
 
         self.summary.setText(f"Evaluating on {split}…")
-        return self._run(job, lambda metrics: self._on_evaluated(metrics, split))
+        return self._run(job, bundle, lambda metrics: self._on_evaluated(metrics, split),
+                         on_done)
 
-    def start_baseline(self, split: str = "valid") -> BackgroundTask | None:
+    def start_baseline(self, split: str = "valid",
+                       on_done: OnDone | None = None) -> BackgroundTask | None:
         """Fit the n-gram on the train split and score it on `split` (language models)."""
-        bundle = self.state.model
+        bundle: ModelBundle | None = self.state.model
         dataset = self.state.training_dataset()
         if bundle is None or dataset is None or bundle.model_config.task != "lm":
             return None
@@ -258,22 +282,19 @@ class EvaluateView(QWidget):
         order = self.ngram_order.value()
         stoi = bundle.vocab.stoi
 
-        def job(progress: Any, emit: Any) -> float:
+        def job(_progress: Progress, _emit: Callable[[object], None]) -> float:
             ngram = fit_on_vocabulary(train_texts, stoi, order)
             return float(ngram.perplexity([vocab_tokens(text, stoi) for text in texts]))
 
-        return self._run(job, self._on_baseline)
+        return self._run(job, bundle, self._on_baseline, on_done)
 
-    def _run(self, job: Any, on_done: Any) -> BackgroundTask:
-        self.task = BackgroundTask(job, self)
-        self.task.finished.connect(on_done)
-        self.task.failed.connect(self._on_failed)
-        self.task.ended.connect(self._update_buttons)
-        self.evaluate_button.setEnabled(False)
-        self.task.start()
-        return self.task
+    def _run(self, job: Callable[[Progress, Callable[[object], None]], R], bundle: ModelBundle,
+             on_result: Callable[[R], None], on_done: OnDone | None) -> BackgroundTask:
+        """Run `job` for `bundle`; its result is shown only while that model is current."""
+        return self.slot.start(job, on_result, on_failed=self._on_failed, on_done=on_done,
+                               still_valid=lambda: self.state.model is bundle)
 
-    def _on_evaluated(self, metrics: dict[str, Any], split: str) -> None:
+    def _on_evaluated(self, metrics: Metrics, split: str) -> None:
         self.ngram_perplexity = metrics.get("ngram_perplexity")
         self.show_metrics(metrics, split)
 
@@ -283,10 +304,8 @@ class EvaluateView(QWidget):
             self.show_metrics(self.metrics, self.metrics_split)
 
     def _on_failed(self, message: str) -> None:
-        from lstm_studio.gui import dialogs
-
         self.summary.setText("Evaluation failed.")
         dialogs.error(self, "Evaluation failed", message)
 
     def shutdown(self) -> None:
-        stop_task(self.task, "Evaluation")
+        self.slot.shutdown()

@@ -4,13 +4,15 @@ Prediction goes through `ModelBundle.predict` / `next_word_distribution`, which 
 stored cleaning and vocabulary, so what the user types is prepared exactly as the training
 data was. Typing restarts a 150 ms timer; only the settled text is run through the model.
 A loaded model goes to `AppState.set_model`, so Predict, Generate, Evaluate and Inspect use it.
+Loading a file and fitting the n-gram run in TaskSlots (one each).
 """
 
 from __future__ import annotations
 
 import html
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -30,18 +32,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lstm_studio.core.ngram import fit_on_vocabulary, vocab_tokens
+from lstm_studio.core.ngram import NGramModel, fit_on_vocabulary, vocab_tokens
+from lstm_studio.core.progress import Progress
 from lstm_studio.gui import dialogs
-from lstm_studio.gui.workers import BackgroundTask, stop_task
+from lstm_studio.gui.state import AppState
+from lstm_studio.gui.workers import BackgroundTask, TaskSlot
+
+if TYPE_CHECKING:
+    from lstm_studio.core.checkpoint import ModelBundle
 
 log = logging.getLogger(__name__)
+OnDone = Callable[[bool], None]
+Emit = Callable[[object], None]
 
 DEBOUNCE_MS = 150
 MODEL_FILTER = "LSTM Studio model (*.safetensors);;All files (*)"
 MODEL_SUFFIX = ".safetensors"
 
 
-def describe(bundle: Any, path: str | None) -> str:
+def describe(bundle: ModelBundle, path: str | None) -> str:
     config = bundle.model_config
     cell = "RNN (relu)" if config.cell == "rnn" and config.nonlinearity == "relu" \
         else config.cell.upper()
@@ -50,7 +59,8 @@ def describe(bundle: Any, path: str | None) -> str:
     what = ("language model" if config.task == "lm"
             else f"classifier ({', '.join(map(str, bundle.labels))})")
     where = f" — {path}" if path else " — not saved yet"
-    return (f"{cell}, hidden {config.hidden_size}, {config.num_layers} layer(s), {what}, "
+    layers = "1 layer" if config.num_layers == 1 else f"{config.num_layers} layers"
+    return (f"{cell}, hidden {config.hidden_size}, {layers}, {what}, "
             f"vocabulary {len(bundle.vocab):,}{where}")
 
 
@@ -94,17 +104,20 @@ class UseView(QWidget):
     model_loaded = Signal(str)
     model_saved = Signal(str)
 
-    def __init__(self, state: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.task: BackgroundTask | None = None
-        self._ngram_cache: dict[tuple[int, int], Any] = {}
+        self.loader = TaskSlot(self, "Loading the model", "Could not load the model")
+        self.generator = TaskSlot(self, "Generating", "Could not generate")
+        self._loading_allowed = True
+        self.loader.busy_changed.connect(lambda _busy: self._update_load_button())
+        self._ngram_cache: dict[tuple[int, int], NGramModel] = {}
         self.model_label = QLabel("No model yet: train one or load a model file.")
         self.model_label.setWordWrap(True)
         self.save_button = QPushButton("Save model…")
         self.load_button = QPushButton("Load model…")
         self.save_button.clicked.connect(self.save_model)
-        self.load_button.clicked.connect(self.load_model)
+        self.load_button.clicked.connect(lambda: self.load_model())
 
         self.input = QPlainTextEdit()
         self.input.setPlaceholderText("Type a sentence; the prediction updates as you type.")
@@ -145,7 +158,7 @@ class UseView(QWidget):
         self.generate_button = QPushButton("Generate")
         self.ngram_button = QPushButton("Generate with n-gram")
         self.generate_button.clicked.connect(self.generate_now)
-        self.ngram_button.clicked.connect(self.generate_ngram)
+        self.ngram_button.clicked.connect(lambda: self.generate_ngram())
         self.output = QTextBrowser()
         generate_box = QGroupBox("Generate (language models)")
         form = QFormLayout()
@@ -178,10 +191,10 @@ class UseView(QWidget):
 
     # ----- model ----------------------------------------------------------------------------
     def _on_model_changed(self) -> None:
-        bundle = self.state.model
+        bundle: ModelBundle | None = self.state.model
         has = bundle is not None
-        lm = has and bundle.model_config.task == "lm"
-        self.model_label.setText(describe(bundle, self.state.model_path) if has
+        lm = bundle is not None and bundle.model_config.task == "lm"
+        self.model_label.setText(describe(bundle, self.state.model_path) if bundle is not None
                                  else "No model yet: train one or load a model file.")
         self.save_button.setEnabled(has)
         self.predict_box.setTitle("Next word (as you type)" if lm else "Predict (as you type)")
@@ -193,7 +206,7 @@ class UseView(QWidget):
             self._debounce.start()
 
     def save_model(self) -> str | None:
-        bundle = self.state.model
+        bundle: ModelBundle | None = self.state.model
         if bundle is None:
             return None
         from lstm_studio.core.paths import user_data_dir
@@ -216,37 +229,41 @@ class UseView(QWidget):
         self.model_saved.emit(path)
         return path
 
-    def load_model(self) -> BackgroundTask | None:
+    def load_model(self, on_done: OnDone | None = None) -> BackgroundTask | None:
+        """Ask for a model file and load it off the GUI thread (what Load model… does)."""
+        if self.loader.is_busy() or not self._loading_allowed:
+            return None
         paths = dialogs.open_files(self, "Load model", "", MODEL_FILTER)
-        if not paths or self.busy():
+        if not paths:
             return None
         path = paths[0]
 
-        def job(progress: Any, emit: Any) -> Any:
+        def job(_progress: Progress, _emit: Emit) -> ModelBundle:
             from lstm_studio.core.checkpoint import load_checkpoint
 
             return load_checkpoint(path)
 
-        self.task = BackgroundTask(job, self)
-        self.task.finished.connect(lambda bundle: self._on_loaded(bundle, path))
-        self.task.failed.connect(lambda message: dialogs.error(
-            self, "Could not load the model", message))
-        self.load_button.setEnabled(False)
-        self.task.ended.connect(lambda: self.load_button.setEnabled(True))
-        self.task.start()
-        return self.task
+        # A failure goes to the slot's dialog ("Could not load the model"); the model in use
+        # stays.
+        return self.loader.start(job, lambda bundle: self._on_loaded(bundle, path),
+                                 on_done=on_done)
 
-    def _on_loaded(self, bundle: Any, path: str) -> None:
+    def _on_loaded(self, bundle: ModelBundle, path: str) -> None:
         self.state.set_model(bundle, path)
         self.state.status_message.emit(f"Model loaded from {path}")
         self.model_loaded.emit(path)
 
-    def busy(self) -> bool:
-        return self.task is not None and self.task.is_running()
+    def set_loading_allowed(self, allowed: bool) -> None:
+        """Loading replaces the model, so it waits while a model trains."""
+        self._loading_allowed = allowed
+        self._update_load_button()
+
+    def _update_load_button(self) -> None:
+        self.load_button.setEnabled(self._loading_allowed and not self.loader.is_busy())
 
     # ----- predict --------------------------------------------------------------------------
     def predict_now(self) -> None:
-        bundle = self.state.model
+        bundle: ModelBundle | None = self.state.model
         text = self.input.toPlainText()
         if bundle is None or not text.strip():
             self.bars.set_distribution([])
@@ -268,7 +285,7 @@ class UseView(QWidget):
 
     # ----- generate -------------------------------------------------------------------------
     def generate_now(self) -> list[str]:
-        bundle = self.state.model
+        bundle: ModelBundle | None = self.state.model
         if bundle is None:
             return []
         from lstm_studio.core.generation import generate
@@ -284,11 +301,11 @@ class UseView(QWidget):
                              else bundle.model_config.cell.upper(), words)
         return words
 
-    def generate_ngram(self) -> BackgroundTask | None:
+    def generate_ngram(self, on_done: OnDone | None = None) -> BackgroundTask | None:
         """Fit (once per model and order) an n-gram on the train split, then generate."""
-        bundle = self.state.model
+        bundle: ModelBundle | None = self.state.model
         dataset = self.state.training_dataset()
-        if bundle is None or dataset is None or self.busy():
+        if bundle is None or dataset is None or self.generator.is_busy():
             return None
         order = self.ngram_order.value()
         key = (id(bundle), order)
@@ -299,21 +316,17 @@ class UseView(QWidget):
         length, seed, temperature = (self.length.value(), self.seed.value(),
                                      self.temperature.value())
 
-        def job(progress: Any, emit: Any) -> tuple[Any, list[str]]:
+        def job(_progress: Progress, _emit: Emit) -> tuple[NGramModel, list[str]]:
             ngram = cached if cached is not None else fit_on_vocabulary(texts, stoi, order)
             words = ngram.generate(prompt, length, seed, temperature)
             return ngram, list(words)
 
-        def done(result: tuple[Any, list[str]]) -> None:
+        def show(result: tuple[NGramModel, list[str]]) -> None:
             self._ngram_cache[key] = result[0]
             self._show_generated(f"{order}-gram", result[1])
 
-        self.task = BackgroundTask(job, self)
-        self.task.finished.connect(done)
-        self.task.failed.connect(lambda message: dialogs.error(self, "Could not generate",
-                                                               message))
-        self.task.start()
-        return self.task
+        return self.generator.start(job, show, on_done=on_done,
+                                    still_valid=lambda: self.state.model is bundle)
 
     def _show_generated(self, who: str, words: list[str]) -> None:
         prompt = html.escape(self.prompt.text().strip())
@@ -323,7 +336,8 @@ class UseView(QWidget):
 
     def shutdown(self) -> None:
         self._debounce.stop()
-        stop_task(self.task, "Loading or generating")
+        self.loader.shutdown()
+        self.generator.shutdown()
 
 
 def token_html(tokens: list[str], oov: list[bool]) -> str:

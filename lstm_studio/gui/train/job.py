@@ -1,0 +1,143 @@
+"""The training worker function the Train tab runs in its TaskSlot (no Qt in here).
+
+`train_model` calls `on_event` for every step; an `EventBatcher` collects StepEvents and hands
+them on in lists at most ~10 times a second (epoch and run events go at once), so a fast loop
+sends a handful of queued signals per second instead of hundreds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from lstm_studio.core.config import (
+    CleaningConfig,
+    DataConfig,
+    ModelConfig,
+    TrainConfig,
+    VocabConfig,
+)
+from lstm_studio.core.errors import Cancelled
+from lstm_studio.core.events import RunEnded, RunStarted, StepEvent
+from lstm_studio.core.progress import Progress
+
+if TYPE_CHECKING:  # torch-backed: imported inside the job, not when the window opens
+    from lstm_studio.core.dataset import Dataset
+    from lstm_studio.core.pipeline import TrainResult
+    from lstm_studio.core.runs import RunRecord
+
+BATCH_INTERVAL_S = 0.1  # at most ~10 event batches per second reach the GUI
+# What the worker hands to Qt: lists of core.events objects (StepEvent, EpochEvent,
+# RunStarted, RunEnded); the Train tab dispatches on their types.
+Emit = Callable[[object], None]
+
+
+class EventBatcher:
+    """Runs in the worker: buffers StepEvents, emits lists of events at most every interval."""
+
+    def __init__(self, emit: Emit, interval: float = BATCH_INTERVAL_S) -> None:
+        self._emit = emit
+        self._interval = interval
+        self._buffer: list[object] = []
+        self._last = 0.0
+        self._lock = threading.Lock()
+        self.batches = 0
+
+    def push(self, event: object) -> None:
+        with self._lock:
+            self._buffer.append(event)
+            now = time.monotonic()
+            urgent = not isinstance(event, StepEvent)
+            if not (urgent or now - self._last >= self._interval):
+                return
+            self._last = now
+            batch, self._buffer = self._buffer, []
+        self.batches += 1
+        self._emit(batch)
+
+    def flush(self) -> None:
+        with self._lock:
+            batch, self._buffer = self._buffer, []
+        if batch:
+            self.batches += 1
+            self._emit(batch)
+
+
+class ShutdownRequested(Cancelled):
+    """Raised from the event callback once the trainer has stopped because the window closes.
+
+    `train_model` evaluates the validation and test splits after a stop, which can take far
+    longer than the 2 s a closing window may wait on a large dataset. Raising here skips that
+    evaluation; the job then writes the run back to the store as "stopped" (the pipeline
+    records an exception as "failed").
+    """
+
+
+@dataclass
+class TrainingInputs:
+    """Everything one run reads, captured on the GUI thread when Start is clicked."""
+
+    dataset: Dataset
+    vocab_config: VocabConfig
+    model_config: ModelConfig
+    train_config: TrainConfig
+    cleaning_config: CleaningConfig | None
+    data_config: DataConfig
+
+
+def _read_run(run_id: str | None) -> RunRecord | None:
+    if not run_id:
+        return None
+    from lstm_studio.core.runs import RunStore
+
+    return RunStore().get(run_id)
+
+
+def _mark_stopped(record: RunRecord | None) -> None:
+    if record is None:
+        return
+    from lstm_studio.core.runs import RunStore
+
+    record.status = "stopped"
+    record.message = "Stopped because LSTM Studio was closed during training."
+    RunStore().save(record)
+
+
+def training_job(inputs: TrainingInputs, closing: threading.Event | None = None
+                 ) -> Callable[[Progress, Emit], TrainResult]:
+    """The worker function: `train_model` with batched events (see EventBatcher).
+
+    When `closing` is set (the window closes) the run ends right after the trainer stops,
+    without the final evaluation (see ShutdownRequested).
+    """
+
+    def job(progress: Progress, emit: Emit) -> TrainResult:
+        from lstm_studio.core.pipeline import train_model
+
+        batcher = EventBatcher(emit)
+        run_id: list[str] = []
+        stopped: list[RunRecord | None] = []
+
+        def on_event(event: object) -> None:
+            if isinstance(event, RunStarted):
+                run_id.append(event.run_id)
+            batcher.push(event)
+            if isinstance(event, RunEnded) and closing is not None and closing.is_set():
+                stopped.append(_read_run(run_id[0] if run_id else None))
+                raise ShutdownRequested()
+
+        try:
+            return train_model(inputs.dataset, inputs.vocab_config, inputs.model_config,
+                               inputs.train_config, cleaning_config=inputs.cleaning_config,
+                               data_config=inputs.data_config, progress=progress,
+                               on_event=on_event)
+        except ShutdownRequested:
+            _mark_stopped(stopped[0] if stopped else None)
+            raise
+        finally:
+            batcher.flush()
+
+    return job
