@@ -47,7 +47,7 @@ test-noqt:
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pyright --pythonpath $(PY)
-	$(VENV)/bin/lint-imports --config pyproject.toml --no-cache
+	$(VENV)/bin/lint-imports --no-cache pyproject.toml
 
 package: $(STAMP)
 	$(PY) packaging/build.py
