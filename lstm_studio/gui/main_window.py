@@ -143,6 +143,9 @@ class MainWindow(QMainWindow):
                      QKeySequence.StandardKey.Save)
         self._action(file_menu, "Save Project &As…", self.save_project_as, "Ctrl+Shift+S")
         file_menu.addSeparator()
+        self.export_action = self._action(file_menu, "&Export Model…", self.show_export_dialog,
+                                          "Ctrl+E")
+        file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, "Ctrl+Q")
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&About LSTM Studio", self.show_about)
@@ -297,6 +300,13 @@ class MainWindow(QMainWindow):
         return (f"<h3>{APP_NAME}</h3><p>From raw review text to a trained RNN/LSTM, and a look "
                 f"inside its gates.</p><table cellspacing='4'>{table}</table>"
                 f"<p>Settings: {settings.settings_location()}</p>")
+
+    def show_export_dialog(self) -> Any:
+        from lstm_studio.gui.export_dialog import ExportDialog
+
+        self.export_dialog = ExportDialog(self.state, self)
+        self.export_dialog.open()
+        return self.export_dialog
 
     def show_about(self) -> None:
         dialogs.about(self, f"About {APP_NAME}", self.about_html())

@@ -250,5 +250,5 @@ def export_onnx(bundle: ModelBundle, path: str | os.PathLike[str]) -> ExportResu
     files.append(write_file(sidecar, json.dumps(json.loads(manifest), ensure_ascii=False,
                                                 indent=1) + "\n"))
     kind = "classifier" if bundle.task == "classify" else "language model (next-word logits)"
-    return ExportResult("onnx", files, f"Exported the {kind} to {files[0]}; its text pipeline "
-                        f"is inside it and in {sidecar.name}.")
+    return ExportResult("onnx", files, f"Exported the {kind} as ONNX, its text pipeline inside "
+                        "it and in the JSON file beside it:")

@@ -107,5 +107,5 @@ def export_script(bundle: ModelBundle, path: str | os.PathLike[str]) -> ExportRe
     target = check_target(path)
     text = render_script(bundle, target.name)
     written = write_file(target, text)
-    return ExportResult("script", [written], f"Wrote the training script {written}; run it with "
-                        f"`python {target.name} --epochs N [DATA ...]`.")
+    return ExportResult("script", [written], "Wrote the training script; run it with "
+                        f"`python {target.name} [--epochs N] [DATA ...]`:")
