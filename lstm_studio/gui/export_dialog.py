@@ -115,6 +115,7 @@ class ExportDialog(QDialog):
         layout.addStretch(1)
         layout.addWidget(buttons)
         self.resize(680, 330)
+        state.model_changed.connect(self._update_model_label)
         self._update_model_label()
         self._format_changed()
 

@@ -134,3 +134,31 @@ def test_zip_fixture_is_readable_by_the_app_too(tmp_path: Path) -> None:
     write_tree_zip(tmp_path / "data_test.zip", "data_test", {"test": sentiment_documents(6, 3)})
     dataset = load_sources([str(tmp_path / "data_train.zip"), str(tmp_path / "data_test.zip")])
     assert [len(dataset.split(s)) for s in ("train", "valid", "test")] == [8, 4, 6]
+
+
+def test_script_builds_the_apps_initial_weights_and_batches(tmp_path: Path) -> None:
+    """Same seed, same module order, same bucketing: the script starts where the app does."""
+    import runpy
+
+    import torch
+
+    from lstm_studio.core.batching import bucket_batches
+    from lstm_studio.core.models import build_model
+
+    bundle = random_bundle(cell="lstm", bidirectional=True, num_layers=2, dropout=0.1,
+                           pooling="max")
+    bundle.labels = ["neg", "pos"]
+    bundle.model_config.num_classes = 2
+    export_model(bundle, "script", tmp_path / "train.py")
+    script = runpy.run_path(str(tmp_path / "train.py"), run_name="not_main")
+    torch.manual_seed(3)
+    theirs = script["RNNClassifier"](bundle.model_config.vocab_size, 2).state_dict()
+    torch.manual_seed(3)
+    ours = build_model(bundle.model_config).state_dict()
+    renamed = {key.replace("head.", "linear."): value for key, value in ours.items()}
+    assert theirs.keys() == renamed.keys()
+    assert all(torch.equal(theirs[key], renamed[key]) for key in theirs)
+    lengths = [(i * 7919) % 53 + 1 for i in range(500)]
+    for epoch in (1, 2):
+        assert script["make_batches"](lengths, 16, 5, epoch) == bucket_batches(
+            lengths, 16, True, 5, epoch)
