@@ -85,7 +85,8 @@ def test_script_reads_other_data_given_on_the_command_line(tmp_path: Path) -> No
     write_tree_zip(tmp_path / "data_train.zip", "data_train",
                    {"train": sentiment_documents(80, 1), "test": sentiment_documents(20, 2)})
     write_tree_zip(tmp_path / "data_test.zip", "data_test", {"test": sentiment_documents(30, 3)})
-    bundle = random_bundle(cleaning=None, max_len=20)
+    bundle = random_bundle(cleaning=None, max_len=20, cell="lstm", bidirectional=True,
+                           pooling="max")  # the packed path of the script
     bundle.labels = ["neg", "pos"]
     export_model(bundle, "script", tmp_path / "train.py")
     run = run_script(tmp_path / "train.py", "data_train.zip", "data_test.zip", "--epochs", "1")
@@ -107,16 +108,19 @@ def test_script_on_ntc_scv_is_within_one_point_of_the_app(ntc_scv_zips: list[Pat
     from lstm_studio.core.config import ModelConfig, TrainConfig
     from lstm_studio.core.pipeline import train_model
 
-    cleaning = CleaningConfig()
+    # Language detection off: the script's langid (pure Python, one process) would add many
+    # minutes on 50,000 reviews; the sample test above covers that path. One thread each, so
+    # the two runs do the same work on a shared machine.
+    cleaning = CleaningConfig(detect_language=False)
     data_config = DataConfig(sources=[str(p) for p in ntc_scv_zips])
     dataset = load_sources(data_config.sources, data_config)
     cleaned = clean_dataset(dataset, cleaning).dataset
     app = train_model(cleaned, VocabConfig(max_size=20000),
                       ModelConfig(cell="lstm", embedding_dim=64, hidden_size=64),
-                      TrainConfig(epochs=2, batch_size=64, max_len=150, seed=0, threads=2),
+                      TrainConfig(epochs=2, batch_size=64, max_len=100, seed=0, threads=1),
                       cleaning, data_config, record_run=False)
     export_model(app.bundle, "script", tmp_path / "train_ntc.py")
-    run = run_script(tmp_path / "train_ntc.py", timeout=1800)
+    run = run_script(tmp_path / "train_ntc.py", timeout=1500)
     assert run.returncode == 0, run.stderr
     print(run.stdout)
     script_valid = accuracy(run.stdout, "validation")

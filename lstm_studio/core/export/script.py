@@ -25,7 +25,7 @@ MODEL_KEYS = ("cell", "nonlinearity", "embedding_dim", "hidden_size", "num_layer
               "bidirectional", "dropout", "pooling")
 TRAINING_KEYS = ("optimizer", "lr", "weight_decay", "momentum", "batch_size", "epochs",
                  "grad_clip", "early_stopping", "plateau_schedule", "plateau_factor",
-                 "plateau_patience", "restore_best", "seed", "device")
+                 "plateau_patience", "restore_best", "seed", "device", "threads")
 
 
 def template_text() -> str:
