@@ -22,14 +22,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Export a saved model. "
                     + "; ".join(f"{name}: {what}" for name, what in FORMATS.items()) + ".")
     parser.add_argument("model", metavar="MODEL", help="model file written by `train`")
-    parser.add_argument("--format", choices=list(FORMATS), default="onnx")
+    parser.add_argument("--format", choices=list(FORMATS), default="onnx",
+                        help="what to write (default: onnx)")
     parser.add_argument("--out", metavar="PATH",
-                        help="file to write (default: MODEL's name with .onnx, .py or .md)")
+                        help="file to write (default: MODEL's name with .onnx, _train.py or .md)")
     parser.add_argument("--data", nargs="*", metavar="PATH",
                         help="card: dataset sources to compute the cleaning report, split sizes, "
                              "confusion matrices and calibration from (no PATH: the sources "
                              "the model was trained on)")
-    parser.add_argument("--split", choices=[s for s in SPLITS],
+    parser.add_argument("--split", choices=list(SPLITS),
                         help="card: split to compute the calibration on (default: test, "
                              "else valid)")
     parser.add_argument("--json", action="store_true", help="print the files written as JSON")
