@@ -166,3 +166,15 @@ def test_script_builds_the_apps_initial_weights_and_batches(tmp_path: Path) -> N
     for epoch in (1, 2):
         assert script["make_batches"](lengths, 16, 5, epoch) == bucket_batches(
             lengths, 16, True, 5, epoch)
+
+
+def test_generated_script_is_lint_clean(tmp_path: Path) -> None:
+    """What students read should meet the project's own bar (pyflakes, pycodestyle, bugbear)."""
+    pytest.importorskip("ruff")
+    bundle = random_bundle(cleaning=CleaningConfig(), bidirectional=True)
+    bundle.labels = ["neg", "pos"]
+    export_model(bundle, "script", tmp_path / "train.py")
+    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", "--line-length",
+                           "100", "--select", "E,F,W,B,UP,SIM", str(tmp_path / "train.py")],
+                          capture_output=True, text=True, timeout=60)
+    assert lint.returncode == 0, lint.stdout
