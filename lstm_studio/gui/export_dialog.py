@@ -61,6 +61,8 @@ class ExportDialog(QDialog):
 
         self.model_label = QLabel()
         self.model_label.setWordWrap(True)
+        # a form row does not grow for a wrapped label by itself: room for two lines
+        self.model_label.setMinimumHeight(self.model_label.fontMetrics().lineSpacing() * 2 + 4)
         choose = QPushButton("Choose model file…")
         choose.clicked.connect(self.ask_model_file)
         model_row = QHBoxLayout()
