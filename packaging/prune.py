@@ -113,6 +113,11 @@ EXCLUDED_MODULES = (
     "PyQt5",
     "PyQt6",
     "PySide2",
+    # The optional `export` extra (ONNX export, lstm_studio.portable): about 110 MB that the
+    # installer leaves out; the Export dialog says how to get it (docs/export.md).
+    "onnx",
+    "onnxruntime",
+    "onnxscript",
 )
 
 

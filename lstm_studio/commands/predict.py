@@ -29,28 +29,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from lstm_studio.core.checkpoint import load_checkpoint
+    from lstm_studio.core.prediction import classification_record, next_words_record
 
     bundle = load_checkpoint(model_path(args, open_project(args)))
     encoded = bundle.prepare(args.text)
-    tokens = {"cleaned": encoded.cleaned, "tokens": encoded.tokens,
-              "oov": [t for t, o in zip(encoded.tokens, encoded.oov, strict=True) if o]}
     if bundle.task == "lm":
         words = bundle.next_word_distribution(args.text, k=args.top)
         if args.json:
-            print_json({"next_words": [{"word": w, "probability": p} for w, p in words],
-                        **tokens})
+            print_json(next_words_record(encoded, words))
         else:
             for word, p in words:
                 print(f"{p:.4f}  {word}")
         return 0
     probabilities = bundle.predict(args.text)
-    label = max(probabilities, key=lambda name: probabilities[name])
+    record = classification_record(encoded, probabilities)
+    label = record["label"]
     if args.json:
-        print_json({"label": label, "probabilities": probabilities, **tokens})
+        print_json(record)
         return 0
     print(f"{label} ({probabilities[label]:.4f})")
     for name, p in sorted(probabilities.items(), key=lambda item: -item[1]):
         print(f"  {name:<12} {p:.4f}")
-    if tokens["oov"]:
-        print(f"  unknown words: {' '.join(tokens['oov'])}")
+    if record["oov"]:
+        print(f"  unknown words: {' '.join(record['oov'])}")
     return 0

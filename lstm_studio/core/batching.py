@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import torch
 
+from lstm_studio.core.prediction import classifier_ids
+
 IGNORE_INDEX = -100  # cross_entropy skips these target positions (padding in LM batches)
 
 
@@ -54,10 +56,7 @@ class Batch:
 def encode_classification(token_ids: Sequence[Sequence[int]], label_index: Sequence[int],
                           max_len: int | None, unk_id: int = 1) -> EncodedSet:
     """Truncate to `max_len` (keeping the start); an empty document becomes one <unk>."""
-    sequences = []
-    for ids in token_ids:
-        seq = list(ids[:max_len] if max_len else ids)
-        sequences.append(seq or [unk_id])
+    sequences = [classifier_ids(ids, max_len, unk_id) for ids in token_ids]
     return EncodedSet("classify", sequences, list(label_index), list(range(len(sequences))))
 
 

@@ -33,6 +33,7 @@ from lstm_studio.core.config import (
 )
 from lstm_studio.core.errors import CheckpointError, ConfigError
 from lstm_studio.core.models import RecurrentModel, build_model
+from lstm_studio.core.prediction import lm_prompt_ids, never_suggested
 from lstm_studio.core.text_pipeline import Encoded, TextPipeline
 from lstm_studio.core.vocab import Vocabulary
 
@@ -98,14 +99,12 @@ class ModelBundle:
         """The language model's top-k next words after `text` (special tokens left out)."""
         if self.task != "lm":
             raise ConfigError("This model is a classifier; it does not predict next words.")
-        ids = [self.vocab.bos_id, *self.prepare(text).ids]
+        ids = lm_prompt_ids(self.prepare(text).ids, self.vocab.bos_id)
         self.model.eval()
         tensor = torch.tensor([ids], dtype=torch.long, device=self._device())
         logits, _ = self.model.lm_step(tensor)
         probs = torch.softmax(logits[0, -1].float(), dim=-1).cpu()
-        for special in (self.vocab.pad_id, self.vocab.bos_id):
-            if special is not None:
-                probs[special] = 0.0
+        probs[never_suggested(self.vocab)] = 0.0
         top = torch.topk(probs, min(k, probs.numel()))
         return [(self.vocab.itos[i], float(p))
                 for p, i in zip(top.values.tolist(), top.indices.tolist(), strict=True)]

@@ -11,7 +11,7 @@ import platform
 from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QTimer, Signal, qVersion
@@ -34,6 +34,9 @@ from lstm_studio.gui.train.tab import TrainTab
 from lstm_studio.gui.vocab.tab import VocabTab
 from lstm_studio.gui.workers import BackgroundTask
 from lstm_studio.resources_path import resource
+
+if TYPE_CHECKING:
+    from lstm_studio.gui.export_dialog import ExportDialog
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +166,9 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Save Project", self.save_project_action,
                      QKeySequence.StandardKey.Save)
         self._action(file_menu, "Save Project &As…", self.save_project_as, "Ctrl+Shift+S")
+        file_menu.addSeparator()
+        self.export_action = self._action(file_menu, "&Export Model…", self.show_export_dialog,
+                                          "Ctrl+E")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, "Ctrl+Q")
         help_menu = self.menuBar().addMenu("&Help")
@@ -316,6 +322,13 @@ class MainWindow(QMainWindow):
         return (f"<h3>{APP_NAME}</h3><p>From raw review text to a trained RNN/LSTM, and a look "
                 f"inside its gates.</p><table cellspacing='4'>{table}</table>"
                 f"<p>Settings: {settings.settings_location()}</p>")
+
+    def show_export_dialog(self) -> ExportDialog:
+        from lstm_studio.gui.export_dialog import ExportDialog
+
+        self.export_dialog = ExportDialog(self.state, self)
+        self.export_dialog.open()
+        return self.export_dialog
 
     def show_about(self) -> None:
         dialogs.about(self, f"About {APP_NAME}", self.about_html())

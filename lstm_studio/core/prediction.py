@@ -1,0 +1,52 @@
+"""What a model is fed for one text and what a prediction reports (torch-free).
+
+The app's predictor (`ModelBundle`), the `predict` command and the exported torch-free
+predictor (`lstm_studio.portable`) all answer "what does this model say about this text?".
+The rules that sit between the text pipeline's ids and the network (truncation, the stand-in
+for an empty text, the <bos> a language model reads first, the special tokens never offered as
+a next word) and the JSON a prediction is reported as live here once, so the two predictors
+cannot drift apart. Standard library only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from lstm_studio.core.text_pipeline import Encoded
+from lstm_studio.core.vocab import Vocabulary
+
+
+def classifier_ids(ids: Sequence[int], max_len: int | None, unk_id: int) -> list[int]:
+    """The ids a classifier reads: the first `max_len` (training truncates the same way), and
+    a single <unk> for a text with no token left, because a recurrent layer needs one step."""
+    sequence = list(ids[:max_len] if max_len else ids)
+    return sequence or [unk_id]
+
+
+def lm_prompt_ids(ids: Sequence[int], bos_id: int | None) -> list[int]:
+    """A language model reads <bos> before the prompt, as every training document starts."""
+    return [bos_id, *ids] if bos_id is not None else list(ids) or [0]
+
+
+def never_suggested(vocab: Vocabulary) -> list[int]:
+    """Ids a language model must never offer as the next word (padding, start of text)."""
+    return [i for i in (vocab.pad_id, vocab.bos_id) if i is not None]
+
+
+def _token_fields(encoded: Encoded) -> dict[str, Any]:
+    return {"cleaned": encoded.cleaned, "tokens": list(encoded.tokens),
+            "oov": [t for t, o in zip(encoded.tokens, encoded.oov, strict=True) if o]}
+
+
+def classification_record(encoded: Encoded, probabilities: Mapping[str, float]
+                          ) -> dict[str, Any]:
+    """`predict --json` for a classifier: the label, every label's probability, the tokens."""
+    label = max(probabilities, key=lambda name: probabilities[name])
+    return {"label": label, "probabilities": dict(probabilities), **_token_fields(encoded)}
+
+
+def next_words_record(encoded: Encoded, words: Sequence[tuple[str, float]]) -> dict[str, Any]:
+    """`predict --json` for a language model: the likeliest next words, the tokens."""
+    return {"next_words": [{"word": w, "probability": p} for w, p in words],
+            **_token_fields(encoded)}
