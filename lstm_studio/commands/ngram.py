@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from lstm_studio.core.tokenize import tokenize
 
     cleaning = cleaning_config_from_args(args)
-    dataset, _, _ = load_and_clean(args, cleaning, quiet=args.json)
+    dataset, _, _, cleaning = load_and_clean(args, cleaning, quiet=args.json)
 
     def words(text: str) -> list[str]:
         if cleaning is not None:

@@ -1,12 +1,14 @@
 """`lstm-studio predict MODEL "text"`: a classifier's label and probabilities for one text.
 
-The text goes through the model's stored cleaning and vocabulary, exactly as in training. For
-a language model it prints the most likely next words instead.
+The text goes through the model's stored text pipeline (cleaning, normalisation, word
+segmentation, vocabulary), exactly as in training, and the output shows the tokens the model
+read, unknown ones marked. For a language model it prints the most likely next words instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from lstm_studio.commands.common import print_json
 
@@ -28,8 +30,12 @@ def run(args: argparse.Namespace) -> int:
 
     bundle = load_checkpoint(args.model)
     encoded = bundle.prepare(args.text)
+    pipeline = bundle.pipeline
+    for note in pipeline.notes():
+        print(f"Note: {note}", file=sys.stderr)
     tokens = {"cleaned": encoded.cleaned, "tokens": encoded.tokens,
-              "oov": [t for t, o in zip(encoded.tokens, encoded.oov, strict=True) if o]}
+              "oov": [t for t, o in zip(encoded.tokens, encoded.oov, strict=True) if o],
+              "pipeline": pipeline.describe()}
     if bundle.task == "lm":
         words = bundle.next_word_distribution(args.text, k=args.top)
         if args.json:
@@ -47,6 +53,12 @@ def run(args: argparse.Namespace) -> int:
     print(f"{label} ({probabilities[label]:.4f})")
     for name, p in sorted(probabilities.items(), key=lambda item: -item[1]):
         print(f"  {name:<12} {p:.4f}")
-    if tokens["oov"]:
-        print(f"  unknown words: {' '.join(tokens['oov'])}")
+    print("  model reads: " + marked_tokens(encoded.tokens, encoded.oov)
+          + ("  (* = not in the vocabulary)" if any(encoded.oov) else ""))
     return 0
+
+
+def marked_tokens(tokens: list[str], oov: list[bool]) -> str:
+    """The tokens as the model read them, unknown ones starred (as `inspect` marks them)."""
+    return " ".join(token + ("*" if unknown else "")
+                    for token, unknown in zip(tokens, oov, strict=True)) or "(no tokens)"

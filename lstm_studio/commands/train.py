@@ -18,14 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from lstm_studio.commands.common import StderrBar, print_json
+from lstm_studio.commands.text_options import add_text_arguments, apply_text_arguments
 from lstm_studio.core.config import (
     CELLS,
-    CLEANING_STEPS,
     NONLINEARITIES,
     OPTIMIZERS,
     POOLINGS,
     PRESETS,
     TASKS,
+    TOGGLED_STEPS,
     CleaningConfig,
     ModelConfig,
     TrainConfig,
@@ -90,8 +91,9 @@ def add_cleaning_arguments(parser: argparse.ArgumentParser, default_lang: str = 
     group.add_argument("--lang", default=default_lang,
                        help="languages to keep, comma-separated ('any': no language filter)")
     group.add_argument("--lang-threshold", type=float, default=0.9)
-    group.add_argument("--skip-step", action="append", default=[], choices=CLEANING_STEPS,
+    group.add_argument("--skip-step", action="append", default=[], choices=TOGGLED_STEPS,
                        help="leave one cleaning step out (repeatable)")
+    add_text_arguments(group)
 
 
 def cleaning_config_from_args(args: argparse.Namespace) -> CleaningConfig | None:
@@ -99,14 +101,16 @@ def cleaning_config_from_args(args: argparse.Namespace) -> CleaningConfig | None
         return None
     languages = [lang.strip() for lang in args.lang.split(",") if lang.strip()]
     detect = bool(languages) and languages != ["any"]
-    return CleaningConfig(steps={s: s not in args.skip_step for s in CLEANING_STEPS},
-                          detect_language=detect, languages=languages if detect else [],
-                          threshold=args.lang_threshold)
+    config = CleaningConfig(steps={s: s not in args.skip_step for s in TOGGLED_STEPS},
+                            detect_language=detect, languages=languages if detect else [],
+                            threshold=args.lang_threshold)
+    return apply_text_arguments(config, args)
 
 
 def load_and_clean(args: argparse.Namespace, cleaning: CleaningConfig | None,
                    quiet: bool = False):
-    """Load the sources named on the command line and clean them; returns (dataset, report)."""
+    """Load the sources named on the command line and clean them; returns (dataset,
+    data config, report, cleaning config as applied: "auto" decided, table filled in)."""
     from lstm_studio.commands.data import data_config_from_args
     from lstm_studio.core.readers import load_sources
 
@@ -117,14 +121,17 @@ def load_and_clean(args: argparse.Namespace, cleaning: CleaningConfig | None,
         from lstm_studio.core.cleaning import clean_dataset
 
         result = clean_dataset(dataset, cleaning, progress=StderrBar("Cleaning").progress())
-        dataset, report = result.dataset, result.report
+        dataset, report, cleaning = result.dataset, result.report, result.config
         dropped = report.dropped_counts()
-        if not quiet and any(dropped.values()):
-            print(f"Cleaning kept {report.kept} documents, dropped "
-                  + ", ".join(f"{n} ({why})" for why, n in dropped.items() if n), file=sys.stderr)
+        if not quiet:
+            if any(dropped.values()):
+                print(f"Cleaning kept {report.kept} documents, dropped "
+                      + ", ".join(f"{n} ({why})" for why, n in dropped.items() if n)
+                      + f" from {' and '.join(report.filtered_splits)}", file=sys.stderr)
+            print(f"Word segmentation: {report.segmentation}", file=sys.stderr)
     if len(dataset) == 0:
         raise DataError("No documents are left after cleaning; check --lang or use --no-clean.")
-    return dataset, data_config, report
+    return dataset, data_config, report, cleaning
 
 
 def configs_from_args(args: argparse.Namespace) -> tuple[VocabConfig, ModelConfig, TrainConfig]:
@@ -198,7 +205,7 @@ def run(args: argparse.Namespace) -> int:
 
     vocab_config, model_config, train_config = configs_from_args(args)
     cleaning = cleaning_config_from_args(args)
-    dataset, data_config, _ = load_and_clean(args, cleaning, quiet=args.json)
+    dataset, data_config, _, cleaning = load_and_clean(args, cleaning, quiet=args.json)
     out = Path(args.out) if args.out else default_model_path()
     progress = StderrBar("Training").progress()
     with stop_on_first_interrupt(progress):
@@ -211,7 +218,8 @@ def run(args: argparse.Namespace) -> int:
         for entry in result.history:
             print(_epoch_line(entry))
         print(format_metrics("valid", result.valid))
-        print(format_metrics("test", result.test))
+        print(format_metrics("test", result.test)
+              + (" (the whole test split)" if result.test else ""))
         print(f"{result.status} in {result.seconds:.1f} s: {result.message}")
         print(f"Model saved to {result.checkpoint_path}")
     return 0 if result.status != "failed" else 1
