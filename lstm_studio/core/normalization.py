@@ -190,10 +190,10 @@ def check_table(table: object) -> None:
     parse_table(format_table(table))
 
 
-# Opening context: start, whitespace, or an opening bracket or quote. Closing context: end,
-# whitespace or sentence punctuation. "k-pop" or "50k" are therefore never matched.
+# Opening context: start, whitespace, or an opening bracket or quote. Closing context: end or
+# whitespace, after any sentence punctuation. "k-pop", "50k" or "ko.vn" are never matched.
 _BEFORE = r"(?<![^\s(\[{\"'“‘«])"
-_AFTER = r"(?=$|[\s.,!?;:…)\]}\"'”’»])"
+_AFTER = r"(?=[.,!?;:…)\]}\"'”’»]*(?:\s|$))"
 _NUMBER_BEFORE_RE = re.compile(r"\d[\s(\[{\"'“‘«]*$")
 
 
