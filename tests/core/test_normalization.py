@@ -113,7 +113,7 @@ def test_table_files_are_read_with_clear_errors(tmp_path) -> None:
     bad.write_bytes(b"ko = kh\xf4ng\n")
     with pytest.raises(ConfigError, match="not UTF-8"):
         read_table(bad)
-    with pytest.raises(ConfigError, match="t.txt, line 2"):
+    with pytest.raises(ConfigError, match=r"t\.txt, line 2"):
         good.write_text("ko = không\noops\n", encoding="utf-8")
         read_table(good)
     with pytest.raises(ConfigError, match="must map"):

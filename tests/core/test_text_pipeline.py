@@ -110,7 +110,7 @@ def test_saving_an_old_model_again_keeps_it_readable_by_older_apps(tmp_path: Pat
 
 def test_a_segmenting_model_without_pyvi_says_how_to_install_it(segmented_model,
                                                                 monkeypatch) -> None:
-    _, bundle, path = segmented_model
+    _, _, path = segmented_model
     loaded = load_checkpoint(path)
     monkeypatch.setattr(segmentation, "version", lambda: None)
     with pytest.raises(ConfigError, match=r"joins Vietnamese words with pyvi .*pip install"):
