@@ -80,12 +80,12 @@ def run(args: argparse.Namespace) -> int:
                     "cleaned": final, "tokens": tokenize(final), "segment": config.segment,
                     "segmenter": config.segmenter})
         return 0
-    print(f"{'input':<34} {args.text}")
+    print(f"{'input':<35} {args.text}")
     previous = args.text
     for name, text in trace:
         mark = " " if text == previous else "*"
         print(f"{mark} {STEP_TITLES[name]:<33} {text}")
         previous = text
-    print(f"{'tokens':<34} {' | '.join(tokenize(final))}")
+    print(f"{'tokens':<35} {' | '.join(tokenize(final))}")
     print("(* = this step changed the text)")
     return 0
