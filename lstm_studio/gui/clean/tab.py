@@ -37,10 +37,16 @@ from PySide6.QtWidgets import (
 )
 
 from lstm_studio.core.atomic import atomic_write
-from lstm_studio.core.config import CLEANING_STEPS, CleaningConfig, config_to_dict
+from lstm_studio.core.config import (
+    CLEANING_STEPS,
+    LECTURE_STEPS,
+    CleaningConfig,
+    config_to_dict,
+)
 from lstm_studio.core.dataset import Dataset, Document
 from lstm_studio.core.progress import Progress
 from lstm_studio.gui import dialogs, settings
+from lstm_studio.gui.clean.normalization_panel import VietnamesePanel
 from lstm_studio.gui.memory import collector_paused, settle
 from lstm_studio.gui.state import AppState
 from lstm_studio.gui.widgets.charts import GroupedBarChart
@@ -56,6 +62,10 @@ STEP_TITLES = {
     "remove_emoji": "3 – Remove emoticons, flags, …",
     "normalize_whitespace": "4 – Normalise whitespace",
     "lowercase": "5 – Lowercase",
+    # the Vietnamese steps (set in the "Vietnamese text" panel)
+    "expand_abbreviations": "Expand chat abbreviations",
+    "normalize_tone_marks": "One tone-mark style",
+    "segment_words": "Segment words",
 }
 
 
@@ -126,12 +136,14 @@ class CleanTab(QWidget):
         lang_form.addRow("Candidates", self.candidates_edit)
         form.addLayout(lang_form)
         self.step_boxes: dict[str, QCheckBox] = {}
-        for step in CLEANING_STEPS:
+        for step in LECTURE_STEPS:
             box = QCheckBox(STEP_TITLES.get(step, step))
             self.step_boxes[step] = box
             form.addWidget(box)
         self.drop_empty_box = QCheckBox("Drop documents left empty")
         form.addWidget(self.drop_empty_box)
+        self.vietnamese = VietnamesePanel()
+        form.addWidget(self.vietnamese)
         form.addStretch(1)
         buttons = QHBoxLayout()
         self.run_button = QPushButton("Run cleaning")
@@ -250,18 +262,19 @@ class CleanTab(QWidget):
         self.threshold_box.setValue(config.threshold)
         self.candidates_edit.setText(", ".join(config.candidate_languages or []))
         self.drop_empty_box.setChecked(config.drop_empty)
+        self.vietnamese.set_config(config)
         self._refresh_enabled()
 
     def config(self) -> CleaningConfig:
         candidates = _codes(self.candidates_edit.text())
-        return CleaningConfig(
+        return self.vietnamese.apply_to(CleaningConfig(
             steps={step: box.isChecked() for step, box in self.step_boxes.items()},
             detect_language=self.detect_box.isChecked(),
             languages=_codes(self.languages_edit.text()) or ["vi"],
             threshold=self.threshold_box.value(),
             candidate_languages=candidates or None,
             drop_empty=self.drop_empty_box.isChecked(),
-        )
+        ))
 
     def _refresh_enabled(self) -> None:
         detect = self.detect_box.isChecked()
@@ -339,6 +352,7 @@ class CleanTab(QWidget):
         dropped = ", ".join(f"{reason} {n:,}" for reason, n in counts.items() if n) or "none"
         self.summary_label.setText(f"Kept {report.kept:,} of {total:,} documents · dropped: "
                                    f"{dropped}")
+        self.vietnamese.show_report(report)
         steps = [s for s in CLEANING_STEPS if s in report.steps_changed]
         steps += [s for s in report.steps_changed if s not in steps]
         self.steps_table.setRowCount(len(steps))
@@ -373,7 +387,9 @@ class CleanTab(QWidget):
     def show_document(self, document: Document, note: str = "") -> None:
         from lstm_studio.core.cleaning import clean_steps_trace
 
-        config = self._outcome.config if self._outcome is not None else self.config()
+        # the settings cleaning applied ("auto" segmentation decided, the table filled in)
+        config = (self._outcome.result.config or self._outcome.config
+                  if self._outcome is not None else self.config())
         trace = clean_steps_trace(document.text, config)
         after = trace[-1][1] if trace else document.text
         changed: list[str] = []

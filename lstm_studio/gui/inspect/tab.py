@@ -32,6 +32,7 @@ from lstm_studio.gui.inspect.export import build_handout, check_against_core
 from lstm_studio.gui.inspect.gradient_view import GradientResult
 from lstm_studio.gui.inspect.layout import setup_ui
 from lstm_studio.gui.inspect.toy_cell_panel import CORE_PRESET_NAMES
+from lstm_studio.gui.widgets.token_view import pipeline_caption
 from lstm_studio.gui.workers import BackgroundTask
 
 log = logging.getLogger(__name__)
@@ -122,7 +123,9 @@ class InspectTab(QWidget):
                 # The sources are kept referenced so their ids cannot be reused meanwhile.
                 self._fresh = (recipe, fresh_bundle(
                     state.model_config, state.train_config, state.vocab_config,
-                    state.cleaning_config, state.vocabulary, state.training_dataset(),
+                    # the settings cleaning applied ("auto" segmentation decided)
+                    state.cleaned.config if state.cleaned is not None else state.cleaning_config,
+                    state.vocabulary, state.training_dataset(),
                     self.sentence.text()),
                                state.vocabulary, dataset)
             return self._fresh[1]
@@ -289,7 +292,9 @@ class InspectTab(QWidget):
         self.toy_notes.setText("\n".join(f"Note: {n}" for n in inspection.notes))
         oov = sum(trace.oov)
         plural = "s" if trace.steps != 1 else ""
-        self.status.setText(f"{trace.steps} token{plural} as the model sees them"
+        bundle = self.current_bundle() if inspection.kind == "model" else None
+        after = f" ({pipeline_caption(bundle.pipeline)})" if bundle is not None else ""
+        self.status.setText(f"{trace.steps} token{plural} as the model sees them{after}"
                             + (f", {oov} not in the vocabulary (dashed, read as <unk>)"
                                if oov else "") + ". Use ◀ ▶ or the Left/Right keys to step.")
         self.gradients.clear("Press “Measure” to backpropagate through this sentence.")

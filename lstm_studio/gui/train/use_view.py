@@ -12,7 +12,7 @@ import html
 import logging
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from lstm_studio.core.ngram import fit_on_vocabulary, vocab_tokens
 from lstm_studio.gui import dialogs
+from lstm_studio.gui.widgets.token_view import TokenView
 from lstm_studio.gui.workers import BackgroundTask, stop_task
 
 log = logging.getLogger(__name__)
@@ -109,9 +110,7 @@ class UseView(QWidget):
         self.input = QPlainTextEdit()
         self.input.setPlaceholderText("Type a sentence; the prediction updates as you type.")
         self.input.setMaximumHeight(90)
-        self.tokens = QLabel()
-        self.tokens.setWordWrap(True)
-        self.tokens.setTextFormat(Qt.TextFormat.RichText)
+        self.tokens = TokenView()  # the tokens after the model's whole text pipeline
         self.bars = ProbabilityBars()
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -263,7 +262,7 @@ class UseView(QWidget):
             log.exception("Prediction failed")
             self.tokens.setText(f"Prediction failed: {html.escape(_sentence(error))}")
             return
-        self.tokens.setText(token_html(encoded.tokens, encoded.oov))
+        self.tokens.set_encoded(encoded.tokens, encoded.oov, bundle.pipeline)
         self.bars.set_distribution(pairs)
 
     # ----- generate -------------------------------------------------------------------------
@@ -324,16 +323,6 @@ class UseView(QWidget):
     def shutdown(self) -> None:
         self._debounce.stop()
         stop_task(self.task, "Loading or generating")
-
-
-def token_html(tokens: list[str], oov: list[bool]) -> str:
-    """The tokens the model reads; out-of-vocabulary ones struck through in red."""
-    parts = []
-    for token, unknown in zip(tokens, oov, strict=False):
-        word = html.escape(token)
-        parts.append(f"<span style='color:#b00020'><s>{word}</s></span>" if unknown
-                     else word)
-    return "Model reads: " + " ".join(parts) if parts else ""
 
 
 def _sentence(error: BaseException) -> str:
