@@ -55,6 +55,16 @@ def installed_mb(name: str) -> float:
     return round(total / 1e6, 1)
 
 
+def licence(name: str) -> str:
+    meta = metadata.metadata(name)
+    found = meta.get("License-Expression") or meta.get("License")
+    if found and len(found) < 40:
+        return found
+    classifiers = [c.split(" :: ")[-1] for c in meta.get_all("Classifier") or []
+                   if c.startswith("License ::")]
+    return ", ".join(classifiers) or "unknown"
+
+
 def candidates() -> dict[str, Callable[[], Callable[[str], str]]]:
     def app_pyvi() -> Callable[[str], str]:
         from lstm_studio.core import segmentation
@@ -170,7 +180,7 @@ def main() -> int:
         loaded = time.perf_counter() - started
         figures[name] = {**measure(segment, test), "import_s": round(loaded, 2),
                          "installed_mb_with_dependencies": installed_mb(DISTRIBUTION[name]),
-                         "licence": metadata.metadata(DISTRIBUTION[name]).get("License")}
+                         "licence": licence(DISTRIBUTION[name])}
     if args.diacritics:
         figures["pyvi diacritics restoration"] = diacritics(test[: args.diacritics])
     print(json.dumps(figures, ensure_ascii=False, indent=2))
