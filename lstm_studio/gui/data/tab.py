@@ -87,8 +87,10 @@ def summary_line(summary: Any) -> str:
     splits = ", ".join(f"{name} {sum(counts.values()):,}"
                        for name, counts in summary.splits.items() if sum(counts.values()))
     duplicates = "duplicate" if summary.duplicates == 1 else "duplicates"
+    segmented = "word-segmented" if summary.looks_segmented else "not word-segmented"
     return (f"{summary.documents:,} documents · {classes} · {summary.duplicates:,} {duplicates}"
-            f" · {summary.empty:,} empty · {splits}")
+            f" · {summary.empty:,} empty · {splits} · {summary.joined_share:.0%} of words "
+            f"joined by _ ({segmented})")
 
 
 class DataTab(QWidget):

@@ -224,7 +224,12 @@ class UseView(QWidget):
         def job(progress: Any, emit: Any) -> Any:
             from lstm_studio.core.checkpoint import load_checkpoint
 
-            return load_checkpoint(path)
+            bundle = load_checkpoint(path)
+            if bundle.pipeline.segments:  # import pyvi here, not on the first keystroke
+                from lstm_studio.core.segmentation import preload
+
+                preload()
+            return bundle
 
         self.task = BackgroundTask(job, self)
         self.task.finished.connect(lambda bundle: self._on_loaded(bundle, path))
