@@ -14,6 +14,7 @@ underscores removed, on 1 and on N worker processes.
     .venv/bin/python bench/bench_raw_text.py                      # LSTM 200->128, max-len 100,
                                                                   # 2 epochs (about 5 minutes)
     .venv/bin/python bench/bench_raw_text.py --speed --workers 2  # + segmentation speed
+    .venv/bin/python bench/bench_raw_text.py --speed-only --workers 2   # speed alone
     .venv/bin/python bench/bench_raw_text.py --subset 3000 --epochs 1   # quick check
 Exits 0 with a message when ../shared/data/ntc-scv is absent.
 """
@@ -84,6 +85,7 @@ def main() -> int:
     parser.add_argument("--subset", type=int, help="train on this many training documents")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--speed", action="store_true", help="also time segmentation")
+    parser.add_argument("--speed-only", action="store_true", help="only time segmentation")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     if not zips_present():
@@ -96,8 +98,11 @@ def main() -> int:
 
     dataset = load_sources([str(path) for path in NTC_SCV_ZIPS])
     figures: dict = {}
-    if args.speed:
+    if args.speed or args.speed_only:
         figures["segmentation_speed"] = speed(dataset, args.workers)
+        if args.speed_only:
+            print(json.dumps(figures, ensure_ascii=False, indent=2))
+            return 0
     train_docs = dataset.split("train")
     if args.subset:
         train_docs = random.Random(args.seed).sample(train_docs, args.subset)
