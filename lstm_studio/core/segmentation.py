@@ -28,6 +28,7 @@ plain one without it, so we hide scikit-learn during that import: 0.1 s instead 
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 import threading
@@ -60,6 +61,13 @@ SEGMENTED_SHARE = 0.03
 
 def version() -> str | None:
     """The installed pyvi version, without importing it (None when it is missing)."""
+    return _installed_version()
+
+
+@functools.lru_cache(maxsize=1)
+def _installed_version() -> str | None:
+    # Looked up once per process: every prediction checks it, and a metadata search costs
+    # milliseconds.
     try:
         return metadata.version(LIBRARY)
     except metadata.PackageNotFoundError:
