@@ -23,6 +23,7 @@ from lstm_studio.core.errors import Cancelled, UserError
 COMMAND_MODULES: tuple[str, ...] = (
     "data",
     "clean",
+    "text",
     "train",
     "evaluate",
     "predict",

@@ -16,10 +16,16 @@ from pathlib import Path
 from lstm_studio.commands.common import StderrBar, print_json
 from lstm_studio.commands.data import add_source_arguments, data_config_from_args, format_table
 from lstm_studio.commands.project_args import given, load_dataset, open_project
+from lstm_studio.commands.text_options import add_text_arguments, apply_text_arguments
 from lstm_studio.core.atomic import atomic_write
 from lstm_studio.core.cleaning import CleaningReport, clean_dataset
 from lstm_studio.core.cleaning_steps import STEP_TITLES
-from lstm_studio.core.config import CLEANING_STEPS, CleaningConfig, validate_cleaning
+from lstm_studio.core.config import (
+    CLEANING_STEPS,
+    TOGGLED_STEPS,
+    CleaningConfig,
+    validate_cleaning,
+)
 from lstm_studio.core.dataset import Dataset
 from lstm_studio.core.errors import ConfigError
 from lstm_studio.core.project import Project
@@ -34,9 +40,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "clean",
         help="clean a dataset (the lecture's steps + language detection) and save it as CSV",
-        description="Apply the cleaning steps in order (NFC, URLs/HTML, punctuation/digits, "
-                    "emoji, whitespace, lowercase), keep documents in the chosen languages and "
-                    "write the kept documents to a CSV file with columns text, label, split.",
+        description="Apply the cleaning steps in order (NFC, URLs/HTML, abbreviations, tone "
+                    "marks, word segmentation, punctuation/digits, emoji, whitespace, "
+                    "lowercase), keep documents in the chosen languages (train only, unless "
+                    "--filter-valid; the test split is never filtered) and write them to a CSV "
+                    "file with columns text, label, split.",
     )
     add_source_arguments(parser)
     parser.add_argument("--out", required=True, metavar="FILE.csv",
@@ -53,8 +61,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--keep-empty", action="store_true",
                         help="keep documents that cleaning leaves empty")
     parser.add_argument("--steps", metavar="STEP,...",
-                        help="enable exactly these steps (" + ", ".join(CLEANING_STEPS) + ")")
-    for step in CLEANING_STEPS:
+                        help="enable exactly these steps (" + ", ".join(TOGGLED_STEPS) + ")")
+    add_text_arguments(parser)
+    for step in TOGGLED_STEPS:
         parser.add_argument(_flag(step), dest=f"skip_{step}", action="store_true",
                             help=f"skip: {STEP_TITLES[step]}")
     parser.add_argument("--workers", type=int, default=None,
@@ -76,12 +85,12 @@ def cleaning_config_from_args(args: argparse.Namespace,
               else replace(project.cleaning, steps=dict(project.cleaning.steps)))
     if args.steps is not None:
         chosen = _codes([args.steps])
-        unknown = sorted(set(chosen) - set(CLEANING_STEPS))
+        unknown = sorted(set(chosen) - set(TOGGLED_STEPS))
         if unknown:
             raise ConfigError(f"Unknown cleaning step {', '.join(unknown)}; choose from "
-                              f"{', '.join(CLEANING_STEPS)}.")
-        config.steps = {step: step in chosen for step in CLEANING_STEPS}
-    for step in CLEANING_STEPS:
+                              f"{', '.join(TOGGLED_STEPS)} (segmentation: --segment).")
+        config.steps = {step: step in chosen for step in TOGGLED_STEPS}
+    for step in TOGGLED_STEPS:
         if getattr(args, f"skip_{step}"):
             config.steps[step] = False
     if args.lang:
@@ -97,7 +106,7 @@ def cleaning_config_from_args(args: argparse.Namespace,
         config.drop_empty = False
     if args.workers is not None and args.workers < 1:
         raise ConfigError("--workers must be at least 1.")
-    return config
+    return apply_text_arguments(config, args)
 
 
 def write_csv(dataset: Dataset, path: str | Path) -> None:
@@ -111,13 +120,18 @@ def write_csv(dataset: Dataset, path: str | Path) -> None:
 
 def format_report(report: CleaningReport, out: str, show_dropped: int) -> str:
     counts = report.dropped_counts()
+    splits = " and ".join(report.filtered_splits) or "no split"
     lines = [f"Kept {report.kept:,} of {plural(report.total, 'document')} "
-             f"(dropped {counts['language']:,} for language, {counts['empty']:,} empty) "
-             f"in {report.seconds:.1f} s with {plural(report.workers, 'worker')}.",
-             f"Wrote {out}", "", "Documents changed by each step:"]
-    rows = [["step", "changed"]] + [[f"{CLEANING_STEPS.index(step)}. {STEP_TITLES[step]}",
-                                     f"{changed:,}"]
-                                    for step, changed in report.steps_changed.items()]
+             f"(dropped {counts['language']:,} for language, {counts['empty']:,} empty, "
+             f"from {splits} only) in {report.seconds:.1f} s with "
+             f"{plural(report.workers, 'worker')}.",
+             f"Wrote {out}", ""]
+    lines += summary_lines(report)
+    lines += ["", "Documents changed by each step:"]
+    rows = [["step", "changed", "failed"]] + [
+        [f"{CLEANING_STEPS.index(step)}. {STEP_TITLES[step]}", f"{changed:,}",
+         f"{report.steps_failed.get(step, 0):,}"]
+        for step, changed in report.steps_changed.items()]
     lines.append(format_table(rows))
     if report.languages:
         lines += ["", "Detected languages: " + ", ".join(
@@ -126,9 +140,33 @@ def format_report(report: CleaningReport, out: str, show_dropped: int) -> str:
         lines += ["", f"Dropped documents (first {min(show_dropped, len(report.dropped))}):"]
         for item in report.dropped[:show_dropped]:
             preview = " ".join(item.document.text.split())[:70]
-            detail = f" {item.detail}" if item.detail else ""
-            lines.append(f"  {item.reason}{detail}  {item.document.source}  {preview}")
+            lines.append(f"  {item.document.source}: {preview}")
+            lines.append(f"      {item.reason}: {item.detail}")
     return "\n".join(lines)
+
+
+def summary_lines(report: CleaningReport) -> list[str]:
+    """Segmentation, joined words, diacritics and the untouched splits, in words."""
+    lines = [f"Word segmentation: {report.segmentation}",
+             f"Words joined by _: {report.joined_share(after=False):.1%} as loaded ("
+             + ("looks segmented" if report.looked_segmented else "does not look segmented")
+             + f"), {report.joined_share():.1%} after cleaning"]
+    if report.no_diacritics or report.no_diacritics_dropped:
+        lines.append(f"Typed without any diacritics: {report.no_diacritics:,} kept, "
+                     f"{report.no_diacritics_dropped:,} dropped (restoring diacritics is not "
+                     "offered: see docs/vietnamese.md)")
+    if report.corpus_languages:
+        lines.append("Short texts were compared with this corpus's other languages: "
+                     + ", ".join(report.corpus_languages))
+    for split, count in report.spared.items():
+        lines.append(f"Kept {count:,} {split} documents the filters would drop: only "
+                     f"{' and '.join(report.filtered_splits) or 'no split'} is filtered, so "
+                     f"{split} stays whole.")
+    failed = {step: n for step, n in report.steps_failed.items() if n}
+    if failed:
+        lines.append("Failed on some documents (kept without that step): " + ", ".join(
+            f"{STEP_TITLES[step]} {n:,}" for step, n in failed.items()))
+    return lines
 
 
 def run(args: argparse.Namespace) -> int:
@@ -141,12 +179,8 @@ def run(args: argparse.Namespace) -> int:
                            workers=args.workers)
     write_csv(result.dataset, args.out)
     if args.json:
-        data = result.report.to_dict(include_dropped=False)
+        data = result.report.to_dict()  # each dropped document with its text and source
         data["out"] = str(args.out)
-        data["dropped_documents"] = [
-            {key: value for key, value in item.to_dict().items() if key != "text"}
-            for item in result.report.dropped
-        ]
         print_json(data)
     else:
         print(format_report(result.report, str(args.out), args.show_dropped))

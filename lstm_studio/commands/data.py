@@ -154,6 +154,10 @@ def format_summary(summary: DatasetSummary, seconds: float | None = None) -> str
         f"{verb(summary.cross_split_duplicates, 'spans', 'span')} splits)",
         f"Empty documents: {_n(summary.empty)}",
         f"Not in Unicode NFC: {_n(summary.non_nfc)}",
+        f"Words joined by _: {summary.joined_share:.1%} of {_n(summary.word_tokens)} ("
+        + ("looks word-segmented" if summary.looks_segmented else "does not look segmented")
+        + ")",
+        f"Typed without any diacritics: {_n(summary.no_diacritics)} documents",
         "",
         "Sources:",
     ]

@@ -1,8 +1,10 @@
 """`lstm-studio eval MODEL PATH...`: score a saved model on a split of some dataset.
 
-The model's stored cleaning text steps and vocabulary are applied to every document (language
-filtering is a dataset decision, so no document is dropped here). `lstm-studio eval --project
-FILE` scores the project's model on the project's data, split as the project splits it.
+The model's stored text pipeline (cleaning, normalisation, word segmentation, vocabulary) is
+applied to every document, and every document of the split is scored: language filtering is a
+training-data decision, so no document is dropped here (`train` never filters the test split
+either, so both report on the same documents). `lstm-studio eval --project FILE`
+scores the project's model on the project's data, split as the project splits it.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def format_evaluation(metrics: dict) -> str:
     if "accuracy" not in metrics:
         return (f"split {metrics['split']}: loss {metrics['loss']:.4f}, perplexity "
                 f"{metrics['perplexity']:.2f} over {metrics['tokens']} tokens")
-    lines = [f"split {metrics['split']}: {metrics['documents']} documents, accuracy "
+    lines = [f"split {metrics['split']}: all {metrics['documents']} documents scored, accuracy "
              f"{metrics['accuracy']:.4f}, macro-F1 {metrics['macro_f1']:.4f}", ""]
     width = max(8, *(len(label) for label in metrics["labels"]))
     lines.append(f"{'label':<{width}}  precision  recall      f1  support")

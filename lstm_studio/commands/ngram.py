@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
     project = open_project(args)
     cleaning = cleaning_config_from_args(args, project)
-    dataset, _, _ = load_and_clean(args, cleaning, quiet=args.json, project=project)
+    dataset, _, _, cleaning = load_and_clean(args, cleaning, quiet=args.json, project=project)
 
     def words(text: str) -> list[str]:
         if cleaning is not None:

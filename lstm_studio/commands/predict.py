@@ -1,13 +1,15 @@
 """`lstm-studio predict MODEL "text"`: a classifier's label and probabilities for one text.
 
-The text goes through the model's stored cleaning and vocabulary, exactly as in training. For
-a language model it prints the most likely next words instead. `--project FILE` without MODEL
-uses the model the project was trained into.
+The text goes through the model's stored text pipeline (cleaning, normalisation, word
+segmentation, vocabulary), exactly as in training, and the output shows the tokens the model
+read, unknown ones marked. For a language model it prints the most likely next words instead.
+`--project FILE` without MODEL uses the model the project was trained into.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from lstm_studio.commands.common import print_json
 from lstm_studio.commands.project_args import add_project_argument, model_path, open_project
@@ -33,16 +35,19 @@ def run(args: argparse.Namespace) -> int:
 
     bundle = load_checkpoint(model_path(args, open_project(args)))
     encoded = bundle.prepare(args.text)
+    pipeline = bundle.pipeline
+    for note in pipeline.notes():
+        print(f"Note: {note}", file=sys.stderr)
     if bundle.task == "lm":
         words = bundle.next_word_distribution(args.text, k=args.top)
         if args.json:
-            print_json(next_words_record(encoded, words))
+            print_json(next_words_record(encoded, words, pipeline))
         else:
             for word, p in words:
                 print(f"{p:.4f}  {word}")
         return 0
     probabilities = bundle.predict(args.text)
-    record = classification_record(encoded, probabilities)
+    record = classification_record(encoded, probabilities, pipeline)
     label = record["label"]
     if args.json:
         print_json(record)
@@ -50,6 +55,12 @@ def run(args: argparse.Namespace) -> int:
     print(f"{label} ({probabilities[label]:.4f})")
     for name, p in sorted(probabilities.items(), key=lambda item: -item[1]):
         print(f"  {name:<12} {p:.4f}")
-    if record["oov"]:
-        print(f"  unknown words: {' '.join(record['oov'])}")
+    print("  model reads: " + marked_tokens(encoded.tokens, encoded.oov)
+          + ("  (* = not in the vocabulary)" if any(encoded.oov) else ""))
     return 0
+
+
+def marked_tokens(tokens: list[str], oov: list[bool]) -> str:
+    """The tokens as the model read them, unknown ones starred (as `inspect` marks them)."""
+    return " ".join(token + ("*" if unknown else "")
+                    for token, unknown in zip(tokens, oov, strict=True)) or "(no tokens)"

@@ -22,14 +22,19 @@ from typing import Any
 
 from lstm_studio.commands.common import StderrBar, print_json
 from lstm_studio.commands.project_args import given, load_dataset, open_project
+from lstm_studio.commands.text_options import (
+    add_text_arguments,
+    apply_text_arguments,
+    text_arguments_given,
+)
 from lstm_studio.core.config import (
     CELLS,
-    CLEANING_STEPS,
     NONLINEARITIES,
     OPTIMIZERS,
     POOLINGS,
     PRESETS,
     TASKS,
+    TOGGLED_STEPS,
     CleaningConfig,
     ModelConfig,
     TrainConfig,
@@ -105,8 +110,9 @@ def add_cleaning_arguments(parser: argparse.ArgumentParser,
     parser.set_defaults(default_lang=default_lang)
     group.add_argument("--lang-threshold", type=float,
                        help=f"default {CleaningConfig().threshold}")
-    group.add_argument("--skip-step", action="append", default=[], choices=CLEANING_STEPS,
+    group.add_argument("--skip-step", action="append", default=[], choices=TOGGLED_STEPS,
                        help="leave one cleaning step out (repeatable)")
+    add_text_arguments(group)
 
 
 def cleaning_config_from_args(args: argparse.Namespace,
@@ -115,7 +121,8 @@ def cleaning_config_from_args(args: argparse.Namespace,
     cleaning flag is given; otherwise the project's (or the default) settings plus the flags."""
     if args.no_clean:
         return None
-    flags_given = given(args.lang) or given(args.lang_threshold) or bool(args.skip_step)
+    flags_given = (given(args.lang) or given(args.lang_threshold) or bool(args.skip_step)
+                   or text_arguments_given(args))
     if project is not None and not project.cleaning_ran and not flags_given:
         return None
     lang = args.lang
@@ -132,13 +139,14 @@ def cleaning_config_from_args(args: argparse.Namespace,
         base.languages = languages if base.detect_language else []
     if given(args.lang_threshold):
         base.threshold = args.lang_threshold
-    return base
+    return apply_text_arguments(base, args)
 
 
 def load_and_clean(args: argparse.Namespace, cleaning: CleaningConfig | None,
                    quiet: bool = False, project: Project | None = None):
     """Load the sources (the command line's, else the project's) and clean them; returns
-    (dataset, data config, cleaning report)."""
+    (dataset, data config, report, cleaning config as applied: "auto" decided, table filled
+    in)."""
     from lstm_studio.commands.data import data_config_from_args
 
     data_config = data_config_from_args(args, project)
@@ -148,14 +156,17 @@ def load_and_clean(args: argparse.Namespace, cleaning: CleaningConfig | None,
         from lstm_studio.core.cleaning import clean_dataset
 
         result = clean_dataset(dataset, cleaning, progress=StderrBar("Cleaning").progress())
-        dataset, report = result.dataset, result.report
+        dataset, report, cleaning = result.dataset, result.report, result.config
         dropped = report.dropped_counts()
-        if not quiet and any(dropped.values()):
-            print(f"Cleaning kept {report.kept} documents, dropped "
-                  + ", ".join(f"{n} ({why})" for why, n in dropped.items() if n), file=sys.stderr)
+        if not quiet:
+            if any(dropped.values()):
+                print(f"Cleaning kept {report.kept} documents, dropped "
+                      + ", ".join(f"{n} ({why})" for why, n in dropped.items() if n)
+                      + f" from {' and '.join(report.filtered_splits)}", file=sys.stderr)
+            print(f"Word segmentation: {report.segmentation}", file=sys.stderr)
     if len(dataset) == 0:
         raise DataError("No documents are left after cleaning; check --lang or use --no-clean.")
-    return dataset, data_config, report
+    return dataset, data_config, report, cleaning
 
 
 def _given_only(values: dict[str, Any]) -> dict[str, Any]:
@@ -244,7 +255,8 @@ def run(args: argparse.Namespace) -> int:
     project = open_project(args)
     vocab_config, model_config, train_config = configs_from_args(args, project)
     cleaning = cleaning_config_from_args(args, project)
-    dataset, data_config, _ = load_and_clean(args, cleaning, quiet=args.json, project=project)
+    dataset, data_config, _, cleaning = load_and_clean(args, cleaning, quiet=args.json,
+                                                       project=project)
     out = Path(args.out) if args.out else default_model_path()
     progress = StderrBar("Training").progress()
     with stop_on_first_interrupt(progress):
@@ -257,7 +269,8 @@ def run(args: argparse.Namespace) -> int:
         for entry in result.history:
             print(_epoch_line(entry))
         print(format_metrics("valid", result.valid))
-        print(format_metrics("test", result.test))
+        print(format_metrics("test", result.test)
+              + (" (the whole test split)" if result.test else ""))
         print(f"{result.status} in {result.seconds:.1f} s: {result.message}")
         print(f"Model saved to {result.checkpoint_path}")
     return 0 if result.status != "failed" else 1

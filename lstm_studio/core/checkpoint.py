@@ -34,11 +34,14 @@ from lstm_studio.core.config import (
 from lstm_studio.core.errors import CheckpointError, ConfigError
 from lstm_studio.core.models import RecurrentModel, build_model
 from lstm_studio.core.prediction import lm_prompt_ids, never_suggested
-from lstm_studio.core.text_pipeline import Encoded, TextPipeline
+from lstm_studio.core.text_pipeline import Encoded, TextPipeline, stored_cleaning
 from lstm_studio.core.vocab import Vocabulary
 
 FORMAT_NAME = "lstm-studio-model"
-FORMAT_VERSION = 1
+# 2: the text pipeline may segment words or normalise text, which a reader of format 1 would
+# silently skip; files that use neither are still written as 1 so older apps keep opening them.
+FORMAT_VERSION = 2
+PLAIN_FORMAT_VERSION = 1
 TIED_KEY = "head.weight"
 
 
@@ -55,6 +58,7 @@ class ModelBundle:
     history: list[dict] = field(default_factory=list)
     metrics: dict = field(default_factory=dict)
     info: dict = field(default_factory=dict)  # run_id, app_version, created...
+    _pipeline: TextPipeline | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def task(self) -> str:
@@ -66,8 +70,13 @@ class ModelBundle:
 
     @property
     def pipeline(self) -> TextPipeline:
-        """The text pipeline this model was trained with (see core/text_pipeline.py)."""
-        return TextPipeline(self.cleaning_config, self.vocab)
+        """The text pipeline this model was trained with (see core/text_pipeline.py), built
+        once: its steps (an abbreviation table, the segmenter) are reused for every text."""
+        cached = self._pipeline
+        if cached is None or cached.cleaning is not self.cleaning_config \
+                or cached.vocab is not self.vocab:
+            cached = self._pipeline = TextPipeline(self.cleaning_config, self.vocab)
+        return cached
 
     def prepare(self, text: str) -> Encoded:
         """Apply the stored cleaning and vocabulary (no truncation) to a user's text."""
@@ -121,11 +130,25 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+def format_version(bundle: ModelBundle) -> int:
+    """The oldest format that replays this model's text pipeline."""
+    cleaning = bundle.cleaning_config
+    if cleaning is None:
+        return PLAIN_FORMAT_VERSION
+    from lstm_studio.core.config import LECTURE_STEPS
+
+    new_steps = any(on for name, on in cleaning.steps.items() if name not in LECTURE_STEPS)
+    return FORMAT_VERSION if new_steps or cleaning.segment == "on" else PLAIN_FORMAT_VERSION
+
+
 def bundle_payload(bundle: ModelBundle) -> dict[str, Any]:
+    pipeline = bundle.pipeline.to_dict()
+    pipeline.pop("vocab")  # stored once, under "vocab"
     return _json_safe({
         "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
+        "format_version": format_version(bundle),
         "app_version": __version__,
+        "text_pipeline": pipeline,
         "model_config": config_to_dict(bundle.model_config),
         "train_config": config_to_dict(bundle.train_config),
         "vocab_config": config_to_dict(bundle.vocab_config),
@@ -148,7 +171,7 @@ def save_checkpoint(bundle: ModelBundle, path: str | os.PathLike[str]) -> Path:
     if bundle.model_config.tie_weights:
         tensors.pop(TIED_KEY, None)
     payload = bundle_payload(bundle)
-    metadata = {"format": FORMAT_NAME, "format_version": str(FORMAT_VERSION),
+    metadata = {"format": FORMAT_NAME, "format_version": str(payload["format_version"]),
                 "payload": json.dumps(payload, ensure_ascii=False)}
     target = Path(path)
     atomic_write_bytes(target, save_tensors(tensors, metadata=metadata))
@@ -214,11 +237,14 @@ def _bundle_from(payload: dict, tensors: dict[str, torch.Tensor], name: str,
         model_config = config_from_dict(ModelConfig, payload["model_config"])
         train_config = config_from_dict(TrainConfig, payload.get("train_config"))
         vocab_config = config_from_dict(VocabConfig, payload.get("vocab_config"))
-        cleaning = payload.get("cleaning_config")
         data_cfg = payload.get("data_config")
         vocab = Vocabulary.from_dict(payload["vocab"])
+        if "text_pipeline" in payload:
+            cleaning = TextPipeline.from_dict(payload["text_pipeline"], vocab).cleaning
+        else:  # written before the pipeline was stored: no segmentation, no normalisation
+            cleaning = stored_cleaning(payload.get("cleaning_config"))
         model = build_model(model_config)
-    except (KeyError, TypeError, ValueError, ConfigError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError, ConfigError) as error:
         raise CheckpointError(f"{name} is corrupt: its configuration cannot be read.") from error
     expected = set(model.state_dict())
     if model_config.tie_weights:
@@ -235,7 +261,7 @@ def _bundle_from(payload: dict, tensors: dict[str, torch.Tensor], name: str,
     return ModelBundle(
         model=model, model_config=model_config, train_config=train_config,
         vocab_config=vocab_config, vocab=vocab, labels=list(payload.get("labels") or []),
-        cleaning_config=config_from_dict(CleaningConfig, cleaning) if cleaning else None,
+        cleaning_config=cleaning,
         data_config=config_from_dict(DataConfig, data_cfg) if data_cfg else None,
         history=list(payload.get("history") or []), metrics=dict(payload.get("metrics") or {}),
         info=dict(payload.get("info") or {}, app_version=payload.get("app_version")),

@@ -1,11 +1,19 @@
-"""The lecture's cleaning pipeline over a whole dataset: text steps, then language detection.
+"""The cleaning pipeline over a whole dataset: text steps, then the language and empty filters.
 
-Every document goes through the enabled steps of CLEANING_STEPS in order (cleaning_steps.py),
-then is dropped if nothing is left ("empty") or if langid does not recognise one of the target
-languages with enough confidence ("language"). The report says how many documents each step
-changed, which languages were detected and which documents were dropped and why.
+Every document goes through the enabled steps of CLEANING_STEPS in order (cleaning_steps.py;
+the Vietnamese ones in normalization.py and segmentation.py). `segment="auto"` is decided here,
+once per corpus, and the returned config records the decision, the segmenter's version and the
+abbreviation table used, which is what a model trained on the result stores and replays.
+A step that fails on one document leaves it as it was before that step and is counted.
 
-What language detection sees: the cleaned text. Tags, links and emoji carry no language
+Filters drop a document if nothing is left ("empty") or if the language rules
+(language_rules.py) say it is not in a target language ("language"), each with its reason in
+words. They drop documents only from `config.filter_splits` (train, and valid if asked): the
+test split is transformed like the others but never filtered, so it is scored whole, and the
+report counts what the filters would have dropped there.
+
+What language detection sees: the cleaned text with "_" read as a space (so segmenting a
+corpus does not change its language decisions). Tags, links and emoji carry no language
 but do mislead langid (on raw NTC-SCV text, seven Vietnamese reviews made of foody hashtag
 anchors were detected as Northern Sami or Irish and one with a row of 👍 as Chinese), so if the user
 switched off any of the NFC, URL/HTML or emoji steps, detection still runs on a copy with
@@ -16,7 +24,7 @@ The whole text is used, not a prefix: langid's cost is mostly per document, not 
 Parallelism: documents are cut into fixed-size chunks and cleaned in worker processes started
 with "spawn" (forking a process that runs Qt or torch threads can deadlock). Each document's
 result depends on that document alone and chunks are reassembled in order, so the output is
-identical for any number of workers. Workers import only this torch-free module and receive
+identical for any number of workers. Workers import only torch-free modules and receive
 langid's model from the parent, so they start in a fraction of a second. A frozen app must call
 multiprocessing.freeze_support() first thing in its entry point for spawned workers to work.
 """
@@ -25,95 +33,88 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import replace
+from typing import Any, NamedTuple
 
-from lstm_studio.core.cleaning_steps import STEP_FUNCTIONS, apply_steps, enabled_steps
+from lstm_studio.core import segmentation
+from lstm_studio.core.cleaning_report import (  # noqa: F401  (re-exported for callers)
+    DROP_REASONS,
+    CleaningReport,
+    CleaningResult,
+    DroppedDocument,
+)
+from lstm_studio.core.cleaning_steps import (
+    STEP_FUNCTIONS,
+    apply_cleaning,
+    configured_steps,
+    enabled_steps,
+    run_steps,
+)
 from lstm_studio.core.config import (
-    CLEANING_STEPS,
     CleaningConfig,
+    config_from_dict,
     config_to_dict,
     validate_cleaning,
 )
 from lstm_studio.core.dataset import Dataset, Document
 from lstm_studio.core.language import LanguageDetector, ModelArrays, install_model, load_model
+from lstm_studio.core.language_rules import Detection, LanguageRules
+from lstm_studio.core.normalization import (
+    VIETNAMESE_LETTERS,
+    default_table,
+    has_vietnamese_only_letters,
+    lacks_diacritics,
+)
 from lstm_studio.core.progress import Progress, report
 
 CHUNK_SIZE = 400  # documents per task: ~0.1 s of work, so cancelling is quick
 SMALL_DATASET = 2000  # with workers=None, fewer documents are cleaned in-process
 DETECTION_STEPS = ("normalize_unicode", "remove_urls_html", "remove_emoji",
                    "normalize_whitespace")
-DROP_REASONS = ("language", "empty")
-
-
-@dataclass(frozen=True)
-class DroppedDocument:
-    document: Document  # the original, uncleaned document
-    reason: str  # "language" | "empty"
-    detail: str  # e.g. "en (0.99)"; "" for empty documents
-
-    def to_dict(self) -> dict[str, Any]:
-        doc = self.document
-        return {"reason": self.reason, "detail": self.detail, "source": doc.source,
-                "split": doc.split, "label": doc.label, "text": doc.text}
-
-
-@dataclass
-class CleaningReport:
-    total: int = 0
-    kept: int = 0
-    steps_changed: dict[str, int] = field(default_factory=dict)
-    languages: dict[str, int] = field(default_factory=dict)  # detected language -> documents
-    dropped: list[DroppedDocument] = field(default_factory=list)
-    seconds: float = 0.0
-    workers: int = 1
-
-    def dropped_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = dict.fromkeys(DROP_REASONS, 0)
-        for item in self.dropped:
-            counts[item.reason] = counts.get(item.reason, 0) + 1
-        return counts
-
-    def to_dict(self, include_dropped: bool = True) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "total": self.total,
-            "kept": self.kept,
-            "dropped": self.dropped_counts(),
-            "languages": dict(self.languages),
-            "steps": dict(self.steps_changed),
-            "seconds": round(self.seconds, 3),
-            "workers": self.workers,
-        }
-        if include_dropped:
-            data["dropped_documents"] = [item.to_dict() for item in self.dropped]
-        return data
-
-
-@dataclass
-class CleaningResult:
-    dataset: Dataset  # kept documents, cleaned, in their original order
-    report: CleaningReport
-    # The settings that produced this result: a model trained on it stores these, not
-    # whatever the Clean tab shows after later edits.
-    config: CleaningConfig | None = None
 
 
 # --- text level ---------------------------------------------------------------------------
 
 def clean_text(text: str, config: CleaningConfig) -> str:
-    """The enabled text steps (no language detection): what prediction applies to a sentence."""
-    return apply_steps(text, config.steps)
+    """The enabled text steps (no filters): what prediction applies to a sentence."""
+    return apply_cleaning(text, config)
 
 
 def clean_steps_trace(text: str, config: CleaningConfig) -> list[tuple[str, str]]:
     """[(step, text after it)] for each enabled step, in order, for a before/after view."""
     trace = []
-    for name in enabled_steps(config.steps):
-        text = STEP_FUNCTIONS[name](text)
+    for name, function in configured_steps(config):
+        text = run_steps(text, [(name, function)])[0]
         trace.append((name, text))
     return trace
+
+
+def resolve_config(config: CleaningConfig, texts: list[str]) -> tuple[CleaningConfig, str]:
+    """`config` with `segment` decided for these texts, the segmenter's version and the
+    abbreviation table filled in; and the segmentation decision in words."""
+    segment, segmenter = config.segment, None
+    if segment == "auto":
+        vietnamese = sum(1 for text in texts if _VIETNAMESE_LETTER_RE.search(text))
+        on, why = segmentation.auto_decision(vietnamese, len(texts))
+        segment = "on" if on else "off"
+        note = f"auto, {why}"
+    elif segment == "on":
+        note = f"on ({segmentation.require()})"
+    else:
+        note = "off"
+    if segment == "on":
+        segmentation.preload()  # fails here, once and clearly, rather than on every document
+        segmenter = segmentation.description()
+    table = config.abbreviations
+    if config.steps.get("expand_abbreviations") and table is None:
+        table = default_table()
+    return replace(config, segment=segment, segmenter=segmenter, abbreviations=table), note
+
+
+_VIETNAMESE_LETTER_RE = re.compile("[" + "".join(sorted(VIETNAMESE_LETTERS)) + "]")
 
 
 # --- one chunk (runs in worker processes; keep it picklable and torch-free) -----------------
@@ -132,25 +133,36 @@ def _init_worker(model: ModelArrays | None) -> None:
         install_model(model)
 
 
-# Per document: (cleaned text, bitmask of steps that changed it, language or "", probability).
-DocResult = tuple[str, int, str, float]
+class DocResult(NamedTuple):
+    """One cleaned document as a worker hands it back."""
+
+    text: str
+    changed: int  # bit i: enabled step i changed the text
+    failed: int  # bit i: enabled step i failed on it (the text skipped that step)
+    language: str  # "" when not detected
+    probability: float
+    words: int  # word tokens langid saw
+    vietnamese_only: bool
+    no_diacritics: bool
+    scores: Any  # langid's scores per language for short texts (the short-text rules)
+    joined: tuple[int, int, int, int]  # word tokens and joined ones, before and after
+
+
+_WORD_RE = re.compile(r"[^\W\d_]")
 
 
 def _clean_chunk(texts: list[str], config: dict[str, Any]) -> list[DocResult]:
-    steps = enabled_steps(config["steps"])
-    functions = [(1 << CLEANING_STEPS.index(name), STEP_FUNCTIONS[name]) for name in steps]
-    detect = config["detect_language"]
-    detector = _detector(tuple(config["candidate_languages"] or ())) if detect else None
-    reuse_cleaned = set(DETECTION_STEPS[:3]) <= set(steps)
+    settings = config_from_dict(CleaningConfig, config)
+    functions = configured_steps(settings)
+    names = {name for name, _ in functions}
+    detect = settings.detect_language
+    detector = _detector(tuple(settings.candidate_languages or ())) if detect else None
+    reuse_cleaned = set(DETECTION_STEPS[:3]) <= names
+    short = settings.short_text_words
     results: list[DocResult] = []
     for original in texts:
-        text, changed = original, 0
-        for bit, function in functions:
-            after = function(text)
-            if after != text:
-                changed |= bit
-                text = after
-        language, probability = "", 0.0
+        text, changed, failed = run_steps(original, functions)
+        language, probability, words, only, scores = "", 0.0, 0, False, None
         if detector is not None and text.strip():
             if reuse_cleaned:
                 view = text
@@ -158,8 +170,16 @@ def _clean_chunk(texts: list[str], config: dict[str, Any]) -> list[DocResult]:
                 view = original
                 for name in DETECTION_STEPS:
                     view = STEP_FUNCTIONS[name](view)
-            language, probability = detector.detect(view)
-        results.append((text, changed, language, probability))
+            view = view.replace("_", " ")
+            words = sum(1 for token in view.split() if _WORD_RE.search(token))
+            only = has_vietnamese_only_letters(view)
+            all_scores = detector.scores(view)
+            language, probability = detector.decide(all_scores)
+            if words < short:
+                scores = all_scores
+        joined = (*segmentation.joined_counts([original]), *segmentation.joined_counts([text]))
+        results.append(DocResult(text, changed, failed, language, probability, words, only,
+                                 lacks_diacritics(original), scores, joined))
     return results
 
 
@@ -184,6 +204,7 @@ def clean_dataset(dataset: Dataset, config: CleaningConfig, progress: Progress |
     start = time.perf_counter()
     documents = dataset.documents
     texts = [doc.text for doc in documents]
+    config, segmentation_note = resolve_config(config, texts)
     config_dict = config_to_dict(config)
     if workers is None:
         workers = 1 if len(texts) < SMALL_DATASET else default_workers()
@@ -195,6 +216,7 @@ def clean_dataset(dataset: Dataset, config: CleaningConfig, progress: Progress |
     else:
         results = _run_in_processes(chunks, config_dict, len(texts), workers, progress)
     result = _assemble(dataset, results, config)
+    result.report.segmentation = segmentation_note
     result.report.seconds = time.perf_counter() - start
     result.report.workers = workers
     return result
@@ -255,31 +277,61 @@ def _run_in_processes(chunks: list[list[str]], config: dict[str, Any], total: in
 def _assemble(dataset: Dataset, results: list[DocResult],
               config: CleaningConfig) -> CleaningResult:
     documents = dataset.documents
-    steps_changed = {name: 0 for name in enabled_steps(config.steps)}
-    bits = [(name, 1 << CLEANING_STEPS.index(name)) for name in steps_changed]
+    names = enabled_steps(config)
+    steps_changed = dict.fromkeys(names, 0)
+    steps_failed = dict.fromkeys(names, 0)
     languages: dict[str, int] = {}
     dropped: list[DroppedDocument] = []
     kept: list[Document] = []
-    targets = set(config.languages)
-    for doc, (text, changed, language, probability) in zip(documents, results, strict=True):
-        for name, bit in bits:
-            if changed & bit:
+    spared: dict[str, int] = {}
+    filtered = set(config.filter_splits)
+    rules = None
+    if config.detect_language:
+        detections = [Detection(r.language, r.probability, r.words, r.vietnamese_only, r.scores)
+                      for r in results]
+        rules = LanguageRules(config.languages, config.threshold, config.short_text_words,
+                              _detector(tuple(config.candidate_languages or ())).languages,
+                              detections)
+    totals = [0, 0, 0, 0]
+    no_diacritics = [0, 0]  # kept, dropped
+    for doc, result in zip(documents, results, strict=True):
+        for bit, name in enumerate(names):
+            if result.changed >> bit & 1:
                 steps_changed[name] += 1
-        if language:
-            languages[language] = languages.get(language, 0) + 1
-        if not text.strip():
+            if result.failed >> bit & 1:
+                steps_failed[name] += 1
+        for i, count in enumerate(result.joined):
+            totals[i] += count
+        if result.language:
+            languages[result.language] = languages.get(result.language, 0) + 1
+        drop: DroppedDocument | None = None
+        if not result.text.strip():
             if config.drop_empty:
-                dropped.append(DroppedDocument(doc, "empty", ""))
+                drop = DroppedDocument(doc, "empty", "nothing left after cleaning")
+        elif rules is not None:
+            verdict = rules.judge(Detection(result.language, result.probability, result.words,
+                                            result.vietnamese_only, result.scores))
+            if not verdict.keep:
+                drop = DroppedDocument(doc, "language", verdict.detail)
+        if drop is not None:
+            if doc.split in filtered:
+                dropped.append(drop)
+                no_diacritics[1] += result.no_diacritics
                 continue
-        elif config.detect_language and not (
-                language in targets and probability >= config.threshold):
-            dropped.append(DroppedDocument(doc, "language", f"{language} ({probability:.2f})"))
-            continue
-        kept.append(replace(doc, text=text))
+            spared[doc.split] = spared.get(doc.split, 0) + 1
+        no_diacritics[0] += result.no_diacritics
+        kept.append(replace(doc, text=result.text))
     sorted_languages = dict(sorted(languages.items(), key=lambda item: (-item[1], item[0])))
     cleaning_report = CleaningReport(
         total=len(documents), kept=len(kept), steps_changed=steps_changed,
+        steps_failed={name: n for name, n in steps_failed.items() if n},
         languages=sorted_languages, dropped=dropped,
+        words_before=totals[0], joined_before=totals[1], words_after=totals[2],
+        joined_after=totals[3], no_diacritics=no_diacritics[0],
+        no_diacritics_dropped=no_diacritics[1],
+        corpus_languages=list(rules.competitors) if rules is not None else [],
+        filtered_splits=[split for split in ("train", "valid") if split in filtered],
+        spared=spared,
     )
     return CleaningResult(dataset=dataset.with_documents(kept), report=cleaning_report,
                           config=config)

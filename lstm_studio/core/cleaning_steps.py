@@ -1,4 +1,6 @@
-"""The six text-cleaning steps of the lecture, each a pure `str -> str` function.
+"""The text-cleaning steps: the lecture's six, each a pure `str -> str` function, and the
+table that binds every step (Vietnamese ones included, see normalization.py and
+segmentation.py) to a config, applies them in order and survives a step failing on one text.
 
 The steps are written for the text real review sites produce, not for tidy HTML: NTC-SCV was
 tokenised *after* scraping, so markup and links reach us with spaces inside them
@@ -17,7 +19,14 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from lstm_studio.core.config import CLEANING_STEPS
+from lstm_studio.core.config import (
+    CLEANING_STEPS,
+    LECTURE_STEPS,
+    SEGMENT_STEP,
+    CleaningConfig,
+)
+from lstm_studio.core.normalization import AbbreviationExpander, default_table, tone_normalizer
+from lstm_studio.core.segmentation import segment
 
 # --- 1. URLs and HTML ------------------------------------------------------------------------
 
@@ -268,6 +277,7 @@ def lowercase(text: str) -> str:
     return text.lower()
 
 
+# The lecture's six steps: pure functions with no settings.
 STEP_FUNCTIONS: dict[str, Callable[[str], str]] = {
     "normalize_unicode": normalize_unicode,
     "remove_urls_html": remove_urls_html,
@@ -276,25 +286,69 @@ STEP_FUNCTIONS: dict[str, Callable[[str], str]] = {
     "normalize_whitespace": normalize_whitespace,
     "lowercase": lowercase,
 }
-assert tuple(STEP_FUNCTIONS) == CLEANING_STEPS, "step table out of sync with CLEANING_STEPS"
+assert tuple(STEP_FUNCTIONS) == LECTURE_STEPS, "step table out of sync with LECTURE_STEPS"
 
 STEP_TITLES: dict[str, str] = {
     "normalize_unicode": "Unicode NFC normalisation",
     "remove_urls_html": "Remove URLs and HTML tags",
+    "expand_abbreviations": "Expand chat abbreviations",
+    "normalize_tone_marks": "One tone-mark style",
+    "segment_words": "Segment words",
     "remove_punctuation_digits": "Remove punctuation and digits",
     "remove_emoji": "Remove emoji, emoticons and flags",
     "normalize_whitespace": "Normalise whitespace",
     "lowercase": "Lowercase",
 }
+assert tuple(STEP_TITLES) == CLEANING_STEPS, "titles out of sync with CLEANING_STEPS"
+
+StepFunction = Callable[[str], str]
 
 
-def enabled_steps(steps: dict[str, bool]) -> list[str]:
-    """The enabled step names in the lecture's order (unknown names are ignored)."""
-    return [name for name in CLEANING_STEPS if steps.get(name, False)]
+def enabled_steps(config: CleaningConfig) -> list[str]:
+    """The steps `config` runs, in order. A step missing from `config.steps` is off, and
+    segmentation runs only when decided "on" ("auto" is decided by cleaning a corpus)."""
+    return [name for name in CLEANING_STEPS
+            if (config.segment == "on" if name == SEGMENT_STEP else config.steps.get(name, False))]
 
 
-def apply_steps(text: str, steps: dict[str, bool]) -> str:
-    """Run the enabled steps over one text, in the lecture's order."""
-    for name in enabled_steps(steps):
-        text = STEP_FUNCTIONS[name](text)
-    return text
+def configured_steps(config: CleaningConfig) -> list[tuple[str, StepFunction]]:
+    """(name, function) for each enabled step, with the config's settings bound in."""
+    functions: list[tuple[str, StepFunction]] = []
+    for name in enabled_steps(config):
+        if name == "expand_abbreviations":
+            table = config.abbreviations
+            function: StepFunction = AbbreviationExpander(
+                table if table is not None else default_table())
+        elif name == "normalize_tone_marks":
+            function = tone_normalizer(config.tone_style)
+        elif name == SEGMENT_STEP:
+            function = segment
+        else:
+            function = STEP_FUNCTIONS[name]
+        functions.append((name, function))
+    return functions
+
+
+def run_steps(text: str, functions: list[tuple[str, StepFunction]]) -> tuple[str, int, int]:
+    """Apply the steps; returns (text, bits of the steps that changed it, bits of the steps
+    that failed on it), bit i standing for functions[i].
+
+    A step that raises on one text leaves that text as it was before the step (a document
+    pyvi cannot segment stays unsegmented) and is counted: one odd text never stops a run.
+    """
+    changed = failed = 0
+    for bit, (_, function) in enumerate(functions):
+        try:
+            after = function(text)
+        except Exception:  # any library error on one text; the text goes on unchanged
+            failed |= 1 << bit
+            continue
+        if after != text:
+            changed |= 1 << bit
+            text = after
+    return text, changed, failed
+
+
+def apply_cleaning(text: str, config: CleaningConfig) -> str:
+    """Every enabled text step over one text, in order."""
+    return run_steps(text, configured_steps(config))[0]

@@ -200,7 +200,10 @@ class LanguageDetector:
         return times.astype(np.float64) @ self._ptc[present].astype(np.float64) + self._pc
 
     def detect(self, text: str) -> tuple[str, float]:
-        scores = self.scores(text)
+        return self.decide(self.scores(text))
+
+    def decide(self, scores: np.ndarray) -> tuple[str, float]:
+        """The best language of `scores` and its normalised probability."""
         best = int(np.argmax(scores))
         with np.errstate(over="ignore"):
             probability = 1.0 / float(np.exp(scores - scores[best]).sum())

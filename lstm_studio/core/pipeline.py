@@ -130,9 +130,15 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
                      f"{verb(held, 'was', 'were')} held out for validation.")
         if not train_docs or not valid_docs:
             raise DataError("Too few documents to hold out a validation split; add more data.")
+    # The test split is scored whole (cleaning never filters it); only documents whose label
+    # the model cannot output are left out, and the message says how many.
     test_docs = dataset.split("test")
     if task == "classify":
-        test_docs = [d for d in test_docs if d.label in set(labels)]
+        scorable = [d for d in test_docs if d.label in set(labels)]
+        if len(scorable) < len(test_docs):
+            notes.append(f"{len(test_docs) - len(scorable)} test documents have labels the "
+                         "training split lacks and are not scored.")
+        test_docs = scorable
 
     vocab_config = replace(vocab_config, lm_specials=vocab_config.lm_specials or task == "lm")
     vocab = Vocabulary.build([doc.text for doc in train_docs], vocab_config)

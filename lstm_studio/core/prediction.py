@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lstm_studio.core.text_pipeline import Encoded
+from lstm_studio.core.text_pipeline import Encoded, TextPipeline
 from lstm_studio.core.vocab import Vocabulary
 
 
@@ -34,19 +34,23 @@ def never_suggested(vocab: Vocabulary) -> list[int]:
     return [i for i in (vocab.pad_id, vocab.bos_id) if i is not None]
 
 
-def _token_fields(encoded: Encoded) -> dict[str, Any]:
+def _token_fields(encoded: Encoded, pipeline: TextPipeline) -> dict[str, Any]:
+    """The tokens after the whole pipeline, the unknown ones, and the pipeline's steps."""
     return {"cleaned": encoded.cleaned, "tokens": list(encoded.tokens),
-            "oov": [t for t, o in zip(encoded.tokens, encoded.oov, strict=True) if o]}
+            "oov": [t for t, o in zip(encoded.tokens, encoded.oov, strict=True) if o],
+            "pipeline": pipeline.describe()}
 
 
-def classification_record(encoded: Encoded, probabilities: Mapping[str, float]
-                          ) -> dict[str, Any]:
+def classification_record(encoded: Encoded, probabilities: Mapping[str, float],
+                          pipeline: TextPipeline) -> dict[str, Any]:
     """`predict --json` for a classifier: the label, every label's probability, the tokens."""
     label = max(probabilities, key=lambda name: probabilities[name])
-    return {"label": label, "probabilities": dict(probabilities), **_token_fields(encoded)}
+    return {"label": label, "probabilities": dict(probabilities),
+            **_token_fields(encoded, pipeline)}
 
 
-def next_words_record(encoded: Encoded, words: Sequence[tuple[str, float]]) -> dict[str, Any]:
+def next_words_record(encoded: Encoded, words: Sequence[tuple[str, float]],
+                      pipeline: TextPipeline) -> dict[str, Any]:
     """`predict --json` for a language model: the likeliest next words, the tokens."""
     return {"next_words": [{"word": w, "probability": p} for w, p in words],
-            **_token_fields(encoded)}
+            **_token_fields(encoded, pipeline)}

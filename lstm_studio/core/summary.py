@@ -1,8 +1,9 @@
 """What a loaded dataset looks like, and a stratified random re-split.
 
 `summarize` gives the numbers the Data tab and `lstm-studio data` show: documents per split and
-label, token lengths (whitespace tokens, since the text is already word-segmented), exact
-duplicates after whitespace normalisation, empty documents and non-NFC documents.
+label, token lengths (whitespace tokens), exact duplicates after whitespace normalisation,
+empty documents, non-NFC documents, documents typed without diacritics, and the share of
+words joined by "_", which says whether the corpus is already word-segmented.
 `random_split` re-assigns splits per label so every split keeps the label balance; it is
 seeded and does not depend on the splits the documents had before.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -18,6 +20,10 @@ from typing import Any
 
 from lstm_studio.core.dataset import SPLITS, Dataset, Document
 from lstm_studio.core.errors import ConfigError
+from lstm_studio.core.normalization import lacks_diacritics
+from lstm_studio.core.segmentation import JOINED_RE, looks_segmented
+
+_WORD_RE = re.compile(r"[^\W\d_]")
 
 
 @dataclass(frozen=True)
@@ -43,10 +49,21 @@ class DatasetSummary:
     empty: int
     non_nfc: int  # documents not in Unicode NFC (decomposed diacritics)
     sources: list[dict[str, Any]] = field(default_factory=list)
+    # Word tokens (whitespace tokens with a letter) and those joined by "_" ("nhân_viên"):
+    # a word-segmented corpus has a few percent or more, raw text about none.
+    word_tokens: int = 0
+    joined_tokens: int = 0
+    looks_segmented: bool = False
+    no_diacritics: int = 0  # documents with Latin letters but not one accented letter
+
+    @property
+    def joined_share(self) -> float:
+        return self.joined_tokens / self.word_tokens if self.word_tokens else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["lengths"] = asdict(self.lengths)
+        data["joined_share"] = round(self.joined_share, 4)
         return data
 
 
@@ -75,7 +92,8 @@ def summarize(dataset: Dataset) -> DatasetSummary:
     first_split: dict[str, str] = {}
     copies: dict[str, int] = {}
     mixed_groups: set[str] = set()
-    empty = non_nfc = 0
+    empty = non_nfc = no_diacritics = 0
+    words = joined = 0
     for doc in dataset.documents:
         by_label = splits.setdefault(doc.split, {})
         key_label = doc.label or ""
@@ -86,6 +104,11 @@ def summarize(dataset: Dataset) -> DatasetSummary:
             empty += 1
         if not doc.text.isascii() and not unicodedata.is_normalized("NFC", doc.text):
             non_nfc += 1
+        no_diacritics += lacks_diacritics(doc.text)
+        for token in tokens:
+            if _WORD_RE.search(token):
+                words += 1
+                joined += "_" in token and JOINED_RE.search(token) is not None
         key = " ".join(tokens)
         seen = first_split.get(key)
         if seen is None:
@@ -110,6 +133,8 @@ def summarize(dataset: Dataset) -> DatasetSummary:
         sources=[{"path": s.path, "kind": s.kind, "documents": s.documents,
                   "split_override": s.split_override, "notes": list(s.notes)}
                  for s in dataset.sources],
+        word_tokens=words, joined_tokens=joined, looks_segmented=looks_segmented(words, joined),
+        no_diacritics=no_diacritics,
     )
 
 

@@ -124,8 +124,8 @@ class PortablePredictor:
         """What `lstm-studio predict --json` prints for `text`."""
         encoded = self.prepare(text)
         if self.task == "lm":
-            return next_words_record(encoded, self.next_words(text, top))
-        return classification_record(encoded, self.predict(text))
+            return next_words_record(encoded, self.next_words(text, top), self.pipeline)
+        return classification_record(encoded, self.predict(text), self.pipeline)
 
 
 def load(path: str | os.PathLike[str], threads: int | None = None) -> PortablePredictor:

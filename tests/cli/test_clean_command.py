@@ -73,7 +73,8 @@ def test_steps_and_no_language_flags(
         reviews: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "clean.csv"
     code = main(["clean", str(reviews), "--out", str(out), "--json", "--workers", "1",
-                 "--steps", "normalize_whitespace,lowercase", "--no-language"])
+                 "--steps", "normalize_whitespace,lowercase", "--no-language",
+                 "--segment", "off"])
     assert code == 0
     report = json.loads(capsys.readouterr().out)
     assert list(report["steps"]) == ["normalize_whitespace", "lowercase"]
@@ -88,7 +89,8 @@ def test_text_report_lists_steps_and_drops(
     text = capsys.readouterr().out
     assert "Kept 3 of 5 documents" in text
     assert "1. Remove URLs and HTML tags" in text
-    assert "language en (1.00)" in text
+    assert "language: en 1.00, not vi" in text
+    assert "Word segmentation: auto, on (pyvi" in text
 
 
 @pytest.mark.parametrize("bad", [

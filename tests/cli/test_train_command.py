@@ -73,7 +73,8 @@ def test_language_model_commands(tmp_path: Path, capsys: pytest.CaptureFixture) 
     corpus.write_text("\n".join([POEM] * 12) + "\n", encoding="utf-8")
     model = str(tmp_path / "lm.safetensors")
     trained = run_json(capsys, ["train", str(corpus), "--task", "lm", "--lang", "any",
-                                "--cell", "gru", "--embedding", "16", "--hidden", "16",
+                                "--segment", "off", "--cell", "gru", "--embedding", "16",
+                                "--hidden", "16",
                                 "--tie-weights", "--epochs", "15", "--lr", "0.03",
                                 "--out", model, "--json"])
     assert trained["perplexity"] == trained["valid"]["perplexity"] < 3

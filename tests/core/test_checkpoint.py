@@ -19,7 +19,7 @@ from lstm_studio.core.pipeline import train_model
 
 torch.set_num_threads(1)
 
-CLEANING = CleaningConfig(detect_language=False)
+CLEANING = CleaningConfig(detect_language=False, segment="off")
 
 
 @pytest.fixture(scope="module")

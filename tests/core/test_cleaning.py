@@ -48,7 +48,9 @@ def test_vietnamese_is_kept_cleaned_and_in_order(mixed: CleaningResult) -> None:
     assert [doc.source for doc in kept] == [f"fixture:{i}" for i in range(len(VI))]
     assert kept[0].text == ("mình được cô bạn giới_thiệu đến đây tìm địa_chỉ khá dễ menu nước "
                             "uống chất khỏi nói")
-    assert kept[2].text.startswith("quán tui hơi nóng một chút")
+    # Segmented by default (auto: the corpus is in Vietnamese letters); VI[0] and VI[3] already
+    # were, so they keep their joins and gain none.
+    assert kept[2].text.startswith("quán tui hơi nóng một_chút")
     assert "bánh kem bắp" in kept[3].text and "href" not in kept[3].text
     assert [doc.label for doc in kept] == ["neg", "pos", "neg", "pos"]
     assert mixed.dataset.sources == [SourceInfo("fixture", "csv", 8)]
@@ -62,7 +64,7 @@ def test_english_is_dropped_for_language_and_junk_for_emptiness(mixed: CleaningR
     assert by_reason == {("language", EN[0]), ("language", EN[1]), ("empty", EMPTY[0]),
                          ("empty", EMPTY[1])}
     details = [item.detail for item in report.dropped if item.reason == "language"]
-    assert details == ["en (1.00)", "en (1.00)"]
+    assert details == ["en 1.00, not vi", "en 1.00, not vi"]
 
 
 def test_language_histogram_counts_every_checked_document(mixed: CleaningResult) -> None:
@@ -73,6 +75,9 @@ def test_steps_changed_counts_documents_per_step(mixed: CleaningResult) -> None:
     assert mixed.report.steps_changed == {
         "normalize_unicode": 1,  # the split marks of VI[2]
         "remove_urls_html": 3,  # </p>, the anchor, the tokenised link
+        "expand_abbreviations": 0,
+        "normalize_tone_marks": 0,
+        "segment_words": 1,  # VI[2]; the others hold "_" already or no Vietnamese letter
         "remove_punctuation_digits": 6,  # not VI[2] (none) nor EMPTY[1] (emptied by step 1)
         "remove_emoji": 3,  # the 🍑 and 😊; emoticons already went with the punctuation
         "normalize_whitespace": 7,  # VI[2] had single spaces only
@@ -99,12 +104,18 @@ def test_threshold_is_inclusive_on_the_normalised_probability() -> None:
     text = "quán này ngon"
     language, probability = LanguageDetector().detect(text)
     assert language == "vi" and 0.5 < probability < 1.0
-    at = clean_dataset(make_dataset([text]), CleaningConfig(threshold=probability), workers=1)
-    above = clean_dataset(make_dataset([text]), CleaningConfig(threshold=min(1.0, probability
-                                                                              + 1e-6)), workers=1)
+    # short_text_words=1: judged as a long text, by the threshold alone
+    at = clean_dataset(make_dataset([text]), CleaningConfig(threshold=probability,
+                                                            short_text_words=1), workers=1)
+    above = clean_dataset(make_dataset([text]), CleaningConfig(
+        threshold=min(1.0, probability + 1e-6), short_text_words=1), workers=1)
     assert at.report.kept == 1
     assert above.report.kept == 0
-    assert above.report.dropped[0].detail == f"vi ({probability:.2f})"
+    threshold = min(1.0, probability + 1e-6)
+    assert above.report.dropped[0].detail == f"vi {probability:.2f} < threshold {threshold:.2f}"
+    # As the 3-word text it is, langid's best guess (vi) keeps it whatever the threshold.
+    short = clean_dataset(make_dataset([text]), CleaningConfig(threshold=threshold), workers=1)
+    assert short.report.kept == 1
 
 
 def test_candidate_languages_limit_the_histogram() -> None:
@@ -218,7 +229,7 @@ def test_real_ntc_scv_sample_drops_english_and_keeps_vietnamese(ntc_scv_zips: li
     english = [doc for doc in dataset.documents if doc.source.endswith("test/neg/109.txt")
                and doc.split == "valid"]
     sample = dataset.with_documents(dataset.documents[:1500] + english)
-    result = clean_dataset(sample, CleaningConfig(), workers=1)
+    result = clean_dataset(sample, CleaningConfig(filter_splits=["train", "valid"]), workers=1)
     dropped = {item.document.source for item in result.report.dropped}
     assert english[0].source in dropped
     assert result.report.languages["vi"] >= 1450

@@ -29,15 +29,20 @@ def test_run_button_fills_every_result(window: Any, qtbot: Any, finish: Any) -> 
     cleaned = window.state.cleaned
     assert cleaned is not None
     assert window.state.training_dataset() is cleaned.dataset
-    assert tab.report.steps_table.rowCount() == 6
-    step_names = [tab.report.steps_table.item(r, 0).text() for r in range(6)]
-    assert step_names[1].startswith("1 – Remove URLs") and step_names[5].endswith("Lowercase")
-    assert int(tab.report.steps_table.item(5, 1).text().replace(",", "")) > 0
+    # the lecture's six steps and the three Vietnamese ones
+    assert tab.report.steps_table.rowCount() == 9
+    step_names = [tab.report.steps_table.item(r, 0).text() for r in range(9)]
+    assert step_names[1].startswith("1 – Remove URLs")
+    assert step_names[8].endswith("Lowercase")
+    assert step_names[4] == "Segment words"
+    assert int(tab.report.steps_table.item(8, 1).text().replace(",", "")) > 0
     drawn = tab.report.language_chart.bar_heights()["documents"]
     assert sum(drawn) == sum(cleaned.report.languages.values())
-    # the sample has English reviews and one empty one: all listed with their reason
+    # the sample has English reviews and one empty one: those in train are listed with their
+    # reason; the validation split is not filtered unless asked (test never is)
     lines = tab.report.dropped_model.stringList()
-    assert len(lines) == len(cleaned.report.dropped) >= 4
+    assert len(lines) == len(cleaned.report.dropped) >= 3
+    assert cleaned.report.spared.get("valid", 0) >= 1
     assert any(line.startswith("language") for line in lines)
     assert any(line.startswith("empty") for line in lines)
     assert "Kept" in tab.summary_label.text()

@@ -79,6 +79,7 @@ def test_charts_follow_the_loaded_sample(window: Any, finish: Any) -> None:
     summary = tab.summary_label.text()
     assert f"{len(dataset)} documents" in summary and "2 classes" in summary
     assert "1 duplicate ·" in summary and "1 empty" in summary
+    assert "of words joined by _ (word-segmented)" in summary  # the sample is segmented
 
 
 def test_split_controls_override_and_random_split(window: Any, finish: Any) -> None:

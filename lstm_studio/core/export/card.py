@@ -89,7 +89,7 @@ def _data_section(bundle: ModelBundle, card: CardData | None) -> list[Block]:
     if cleaning is None:
         blocks.append(Paragraph("The training text was used as it was (no cleaning)."))
         return blocks
-    steps = [STEP_TITLES[s] for s in enabled_steps(cleaning.steps)]
+    steps = [STEP_TITLES[s] for s in enabled_steps(cleaning)]
     languages = (f"kept documents langid detects as {', '.join(cleaning.languages)} with "
                  f"probability at least {cleaning.threshold:g}" if cleaning.detect_language
                  else "no language filter")

@@ -55,6 +55,7 @@ def script_settings(bundle: ModelBundle) -> dict[str, Any]:
             "threshold": cleaning.threshold,
             "candidate_languages": cleaning.candidate_languages,
             "drop_empty": cleaning.drop_empty,
+            "filter_splits": list(cleaning.filter_splits),
         },
         "vocab": {"min_freq": bundle.vocab_config.min_freq,
                   "max_size": bundle.vocab_config.max_size},

@@ -1,5 +1,6 @@
 """The Clean tab's settings panel: the lecture's pipeline as checkboxes, language detection
-options, and the Run / Export buttons. Widgets are bound to CleaningConfig fields by name."""
+options, the Vietnamese text steps (normalization_panel.py), and the Run / Export buttons.
+Widgets are bound to CleaningConfig fields by name."""
 
 from __future__ import annotations
 
@@ -16,13 +17,15 @@ from PySide6.QtWidgets import (
 )
 
 from lstm_studio.core.cleaning_steps import STEP_TITLES
-from lstm_studio.core.config import CLEANING_STEPS, CleaningConfig
+from lstm_studio.core.config import LECTURE_STEPS, CleaningConfig
+from lstm_studio.gui.clean.normalization_panel import VietnamesePanel
 from lstm_studio.gui.widgets.binder import FieldBinder
 
 
 def numbered_title(step: str) -> str:
-    """"1 – Remove URLs and HTML tags": the step's number in the lecture's order, its title."""
-    number = CLEANING_STEPS.index(step) if step in CLEANING_STEPS else None
+    """"1 – Remove URLs and HTML tags": the step's number in the lecture's order, its title
+    (the Vietnamese steps, not in the lecture, have no number)."""
+    number = LECTURE_STEPS.index(step) if step in LECTURE_STEPS else None
     title = STEP_TITLES.get(step, step)
     return f"{number} – {title}" if number is not None else title
 
@@ -55,13 +58,15 @@ class PipelinePanel(QGroupBox):
         language_form.addRow("Candidates", self.candidates_edit)
         layout.addLayout(language_form)
         self.step_boxes: dict[str, QCheckBox] = {}
-        for step in CLEANING_STEPS:
+        for step in LECTURE_STEPS:
             box = QCheckBox(numbered_title(step))
             box.setToolTip(STEP_TITLES.get(step, step))
             self.step_boxes[step] = box
             layout.addWidget(box)
         self.drop_empty_box = QCheckBox("Drop documents left empty")
         layout.addWidget(self.drop_empty_box)
+        self.vietnamese = VietnamesePanel()
+        layout.addWidget(self.vietnamese)
         layout.addStretch(1)
         buttons = QHBoxLayout()
         self.run_button = QPushButton("Run cleaning")
@@ -76,6 +81,7 @@ class PipelinePanel(QGroupBox):
         self.binder: FieldBinder[CleaningConfig] = FieldBinder(config, self)
         self._bind()
         self.detect_box.toggled.connect(self._refresh_language_fields)
+        self.vietnamese.changed.connect(self._on_step_toggled)
         self.set_config(config)
 
     def _bind(self) -> None:
@@ -100,13 +106,14 @@ class PipelinePanel(QGroupBox):
         binder.bind("drop_empty", self.drop_empty_box)
 
     def _read_steps(self) -> dict[str, object]:
+        # The Vietnamese steps' switches are the Vietnamese panel's (added by apply_to).
         return {"steps": {step: box.isChecked() for step, box in self.step_boxes.items()}}
 
     def _write_steps(self, config: CleaningConfig) -> None:
         for step, box in self.step_boxes.items():
             box.setChecked(bool(config.steps.get(step, True)))
 
-    def _on_step_toggled(self, _checked: bool) -> None:
+    def _on_step_toggled(self, *_args: object) -> None:
         if not self.binder.loading:
             self.binder.changed.emit()
 
@@ -117,11 +124,12 @@ class PipelinePanel(QGroupBox):
 
     # --- config <-> form ------------------------------------------------------------------
     def set_config(self, config: CleaningConfig) -> None:
+        self.vietnamese.set_config(config)
         self.binder.set_config(config)
         self._refresh_language_fields()
 
     def config(self) -> CleaningConfig:
-        return self.binder.config()
+        return self.vietnamese.apply_to(self.binder.config())
 
     def set_running_allowed(self, can_run: bool, can_export: bool) -> None:
         self.run_button.setEnabled(can_run)

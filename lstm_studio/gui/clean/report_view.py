@@ -179,7 +179,9 @@ class CleanReportView(QWidget):
         from lstm_studio.core.cleaning import clean_steps_trace
 
         if config is None:
-            config = self._outcome.config if self._outcome is not None else CleaningConfig()
+            # the settings cleaning applied ("auto" segmentation decided, the table filled in)
+            config = ((self._outcome.result.config or self._outcome.config)
+                      if self._outcome is not None else CleaningConfig())
         trace = clean_steps_trace(document.text, config)
         after = trace[-1][1] if trace else document.text
         changed: list[str] = []

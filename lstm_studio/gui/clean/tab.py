@@ -107,6 +107,7 @@ class CleanTab(QWidget):
         dropped = ", ".join(f"{reason} {n:,}" for reason, n in counts.items() if n) or "none"
         kept = f"{report.kept:,} of {plural(total, 'document')}"
         self.summary_label.setText(f"Kept {kept} · dropped: {dropped}")
+        self.panel.vietnamese.show_report(report)
         self.report.show_outcome(outcome)
         self.state.set_cleaned(outcome.result)
         self.state.status_message.emit(f"Cleaning kept {kept}")

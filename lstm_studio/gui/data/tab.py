@@ -83,8 +83,10 @@ def summary_line(summary: DatasetSummary) -> str:
                else "no labels")
     splits = ", ".join(f"{name} {sum(counts.values()):,}"
                        for name, counts in summary.splits.items() if sum(counts.values()))
+    segmented = "word-segmented" if summary.looks_segmented else "not word-segmented"
     return (f"{plural(summary.documents, 'document')} · {classes} · "
-            f"{plural(summary.duplicates, 'duplicate')} · {summary.empty:,} empty · {splits}")
+            f"{plural(summary.duplicates, 'duplicate')} · {summary.empty:,} empty · {splits} · "
+            f"{summary.joined_share:.0%} of words joined by _ ({segmented})")
 
 
 class DataTab(QWidget):

@@ -34,6 +34,7 @@ from lstm_studio.gui.inspect.panels import SentenceBar, SourceBar
 from lstm_studio.gui.inspect.toy_cell_panel import CORE_PRESET_NAMES
 from lstm_studio.gui.inspect.walkthrough import Walkthrough
 from lstm_studio.gui.state import AppState
+from lstm_studio.gui.widgets.token_view import pipeline_caption
 from lstm_studio.gui.workers import BackgroundTask, TaskSlot
 
 if TYPE_CHECKING:
@@ -147,9 +148,11 @@ class InspectTab(QWidget):
             else ""
         recipe = repr((state.model_config, id(state.vocabulary), id(dataset), sentence))
         if self._fresh is None or self._fresh[0] != recipe:
+            # the settings cleaning applied ("auto" segmentation decided)
+            cleaning = (state.cleaned.config if state.cleaned is not None
+                        else state.cleaning_config)
             bundle = fresh_bundle(state.model_config, state.train_config, state.vocab_config,
-                                  state.cleaning_config, state.vocabulary, dataset,
-                                  self.sentence_bar.text())
+                                  cleaning, state.vocabulary, dataset, self.sentence_bar.text())
             # The sources stay referenced so their ids cannot be reused meanwhile.
             self._fresh = (recipe, bundle, state.vocabulary, dataset)
         return self._fresh[1]
@@ -253,7 +256,9 @@ class InspectTab(QWidget):
         self.source_bar.model_label.setText(inspection.description)
         oov = sum(trace.oov)
         tokens = "1 token" if trace.steps == 1 else f"{trace.steps} tokens"
-        self.status.setText(f"{tokens} as the model sees them"
+        bundle = self.current_bundle() if inspection.kind == "model" else None
+        after = f" ({pipeline_caption(bundle.pipeline)})" if bundle is not None else ""
+        self.status.setText(f"{tokens} as the model sees them{after}"
                             + (f", {oov} not in the vocabulary (dashed, read as <unk>)"
                                if oov else "") + ". Use ◀ ▶ or the Left/Right keys to step.")
         self.inspection_changed.emit()

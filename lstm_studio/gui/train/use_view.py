@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
@@ -40,6 +40,7 @@ from lstm_studio.gui.workers import BackgroundTask, TaskSlot
 
 if TYPE_CHECKING:
     from lstm_studio.core.checkpoint import ModelBundle
+from lstm_studio.gui.widgets.token_view import TokenView
 
 log = logging.getLogger(__name__)
 OnDone = Callable[[bool], None]
@@ -122,9 +123,7 @@ class UseView(QWidget):
         self.input = QPlainTextEdit()
         self.input.setPlaceholderText("Type a sentence; the prediction updates as you type.")
         self.input.setMaximumHeight(90)
-        self.tokens = QLabel()
-        self.tokens.setWordWrap(True)
-        self.tokens.setTextFormat(Qt.TextFormat.RichText)
+        self.tokens = TokenView()  # the tokens after the model's whole text pipeline
         self.bars = ProbabilityBars()
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -241,7 +240,12 @@ class UseView(QWidget):
         def job(_progress: Progress, _emit: Emit) -> ModelBundle:
             from lstm_studio.core.checkpoint import load_checkpoint
 
-            return load_checkpoint(path)
+            bundle = load_checkpoint(path)
+            if bundle.pipeline.segments:  # import pyvi here, not on the first keystroke
+                from lstm_studio.core.segmentation import preload
+
+                preload()
+            return bundle
 
         # A failure goes to the slot's dialog ("Could not load the model"); the model in use
         # stays.
@@ -280,7 +284,7 @@ class UseView(QWidget):
             log.exception("Prediction failed")
             self.tokens.setText(f"Prediction failed: {html.escape(_sentence(error))}")
             return
-        self.tokens.setText(token_html(encoded.tokens, encoded.oov))
+        self.tokens.set_encoded(encoded.tokens, encoded.oov, bundle.pipeline)
         self.bars.set_distribution(pairs)
 
     # ----- generate -------------------------------------------------------------------------
@@ -338,16 +342,6 @@ class UseView(QWidget):
         self._debounce.stop()
         self.loader.shutdown()
         self.generator.shutdown()
-
-
-def token_html(tokens: list[str], oov: list[bool]) -> str:
-    """The tokens the model reads; out-of-vocabulary ones struck through in red."""
-    parts = []
-    for token, unknown in zip(tokens, oov, strict=False):
-        word = html.escape(token)
-        parts.append(f"<span style='color:#b00020'><s>{word}</s></span>" if unknown
-                     else word)
-    return "Model reads: " + " ".join(parts) if parts else ""
 
 
 def _sentence(error: BaseException) -> str:

@@ -259,7 +259,7 @@ class VocabTab(QWidget):
         if self.state.cleaned is not None:
             from lstm_studio.core.cleaning import clean_text
 
-            text = clean_text(text, self.state.cleaning_config)
+            text = clean_text(text, self.state.cleaned.config or self.state.cleaning_config)
         tokens = tokenize(text)
         ids = vocab.encode_tokens(tokens)
         max_len = self.effective_max_len() or len(ids)
