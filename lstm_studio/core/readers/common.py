@@ -114,10 +114,12 @@ def binary_kind(data: bytes, encoding: str | None = None) -> str | None:
     return None
 
 
-def decode(data: bytes, where: str, encoding: str | None = None) -> str:
+def decode(data: bytes, where: str, encoding: str | None = None, partial: bool = False) -> str:
     """Bytes to text: the given encoding, else UTF-8 (BOM optional) or UTF-16 by its BOM.
 
     Line endings become "\\n". An undecodable byte raises DataError with its offset in the file.
+    `partial` says the bytes were cut at a budget, so a character split by the cut at the very
+    end is dropped instead of reported.
     """
     skip = 0
     if encoding:
@@ -131,8 +133,10 @@ def decode(data: bytes, where: str, encoding: str | None = None) -> str:
         codec = "utf-16"  # consumes the BOM itself
     else:
         codec = "utf-8"
+    body = data[skip:] if skip else data
     try:
-        text = (data[skip:] if skip else data).decode(codec)
+        text = (codecs.getincrementaldecoder(codec)().decode(body, final=False) if partial
+                else body.decode(codec))
     except LookupError as error:
         raise DataError(f"Unknown text encoding '{encoding}' (try utf-8, utf-16 or cp1258).") \
             from error
@@ -147,14 +151,15 @@ def decode(data: bytes, where: str, encoding: str | None = None) -> str:
     return text
 
 
-def decode_document(data: bytes, where: str, encoding: str | None) -> str:
+def decode_document(data: bytes, where: str, encoding: str | None,
+                    partial: bool = False) -> str:
     """One file = one document: refuse binary content, decode, trim surrounding whitespace."""
     # Two C-level scans first: almost every document skips binary_kind altogether.
     what = binary_kind(data, encoding) if b"\x00" in data or data.startswith(_SIGNATURES) \
         else None
     if what:
         raise DataError(f"{where} is {what}, not a text document.")
-    return decode(data, where, encoding).strip()
+    return decode(data, where, encoding, partial).strip()
 
 
 def find_column(names: list[str], wanted: str | None, candidates: tuple[str, ...],

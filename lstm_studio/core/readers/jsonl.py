@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from lstm_studio.core.errors import DataError
+from lstm_studio.core.limits import ReadBudget
 from lstm_studio.core.readers.common import (
     LABEL_COLUMNS,
     SPLIT_COLUMNS,
@@ -59,8 +60,15 @@ def _record(obj: Any, where: str, text_key: str | None, label_key: str | None) -
     return (text.strip(), label, split, where)
 
 
+def _capped(record: Record, budget: ReadBudget) -> Record:
+    text, label, split, where = record
+    return (budget.document_text(text), label, split, where)
+
+
 def read_jsonl(path: Path, data: bytes, encoding: str | None, text_key: str | None,
-               label_key: str | None, tick: Tick) -> SourceRead:
+               label_key: str | None, tick: Tick,
+               budget: ReadBudget | None = None) -> SourceRead:
+    budget = budget or ReadBudget()
     text = decode(data, str(path), encoding)
     records: list[Record] = []
     if path.suffix.lower() == ".json" and text.lstrip().startswith("["):
@@ -70,7 +78,8 @@ def read_jsonl(path: Path, data: bytes, encoding: str | None, text_key: str | No
             raise DataError(f"{path} is not valid JSON (line {error.lineno}: {error.msg}).") \
                 from error
         for number, item in enumerate(items, start=1):
-            records.append(_record(item, f"{path.name}:item {number}", text_key, label_key))
+            records.append(_capped(_record(item, f"{path.name}:item {number}", text_key,
+                                           label_key), budget))
     else:
         lines = text.split("\n")
         for number, line in enumerate(lines, start=1):
@@ -81,7 +90,7 @@ def read_jsonl(path: Path, data: bytes, encoding: str | None, text_key: str | No
                 obj = json.loads(line)
             except json.JSONDecodeError as error:
                 raise DataError(f"{where} is not valid JSON ({error.msg}).") from error
-            records.append(_record(obj, where, text_key, label_key))
+            records.append(_capped(_record(obj, where, text_key, label_key), budget))
             if number % 5000 == 0:
                 tick(number, len(lines))
     if not records:
