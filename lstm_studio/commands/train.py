@@ -30,8 +30,11 @@ from lstm_studio.core.config import (
     ModelConfig,
     TrainConfig,
     VocabConfig,
+    validate_model_settings,
+    validate_training,
 )
 from lstm_studio.core.errors import ConfigError, DataError
+from lstm_studio.core.model_size import check_fits
 from lstm_studio.core.paths import user_data_dir
 from lstm_studio.core.progress import Progress
 
@@ -197,6 +200,10 @@ def run(args: argparse.Namespace) -> int:
     from lstm_studio.core.pipeline import train_model
 
     vocab_config, model_config, train_config = configs_from_args(args)
+    # Settings too big even for the smallest vocabulary are refused before reading any data.
+    validate_model_settings(model_config)
+    validate_training(train_config)
+    check_fits(replace(model_config, vocab_size=2, num_classes=2), train_config, max_len=1)
     cleaning = cleaning_config_from_args(args)
     dataset, data_config, _ = load_and_clean(args, cleaning, quiet=args.json)
     out = Path(args.out) if args.out else default_model_path()

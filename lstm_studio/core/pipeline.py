@@ -31,6 +31,7 @@ from lstm_studio.core.config import (
 from lstm_studio.core.dataset import Dataset, Document
 from lstm_studio.core.errors import Cancelled, DataError
 from lstm_studio.core.evaluation import evaluate_encoded
+from lstm_studio.core.model_size import check_fits
 from lstm_studio.core.models import build_model
 from lstm_studio.core.progress import Progress
 from lstm_studio.core.runs import RunRecorder, RunStore
@@ -139,6 +140,7 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
                            num_classes=len(labels) if task == "classify" else 0)
     validate_model(model_config)
     device = resolve_device(train_config.device)
+    check_fits(model_config, train_config, max_len, str(device))  # before any allocation
 
     train_set = _encode(train_docs, vocab, task, labels, max_len)
     valid_set = _encode(valid_docs, vocab, task, labels, max_len)
