@@ -22,6 +22,7 @@ from lstm_studio.core.config import (
     CELLS,
     CLEANING_STEPS,
     NONLINEARITIES,
+    ON_NAN,
     OPTIMIZERS,
     POOLINGS,
     PRESETS,
@@ -79,6 +80,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--threads", type=int, help="CPU threads for torch")
     train.add_argument("--budget-seconds", type=float,
                        help="stop training (after validating) once it has run this long")
+    train.add_argument("--on-nan", choices=ON_NAN, default="stop",
+                       help="when the loss becomes NaN/infinite, the last verified weights are "
+                            "restored, then training stops (exit 1) or goes on with a lower "
+                            "learning rate (default: stop)")
+    train.add_argument("--nan-retries", type=int, default=TrainConfig().nan_retries,
+                       metavar="N", help="--on-nan backoff: how many times the learning rate "
+                                         "may be lowered before stopping")
     parser.add_argument("--out", metavar="MODEL", help="model file to write "
                         "(default: a new file in the user's models folder)")
     parser.add_argument("--name", default="", help="a name for the run history")
@@ -153,7 +161,8 @@ def configs_from_args(args: argparse.Namespace) -> tuple[VocabConfig, ModelConfi
                         epochs=args.epochs, grad_clip=args.clip or None,
                         early_stopping=args.early_stopping, seed=args.seed, device=args.device,
                         threads=args.threads, max_len=args.max_len,
-                        time_budget_s=args.budget_seconds)
+                        time_budget_s=args.budget_seconds, on_nan=args.on_nan,
+                        nan_retries=args.nan_retries)
     if train.batch_size < 1 or train.epochs < 1:
         raise ConfigError("Batch size and epochs must be at least 1.")
     return vocab, model, train
@@ -172,6 +181,8 @@ def result_json(result) -> dict[str, Any]:
         "valid": _headline(result.valid), "test": _headline(result.test),
         "history": result.history,
     }
+    if result.recovered:
+        data["recovered"] = result.recovered
     if result.bundle.task == "lm":
         best = result.test or result.valid or {}
         data["perplexity"] = best.get("perplexity")

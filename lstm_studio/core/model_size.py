@@ -86,7 +86,7 @@ class MemoryEstimate:
     weights: int
     gradients: int
     optimizer: int
-    copies: int  # last-good weights and optimizer state; best-epoch weights on a cpu device
+    copies: int  # last-good weights and optimizer state; best and initial weights on a cpu
     activations: int
     largest: WeightInfo
 
@@ -134,14 +134,14 @@ def estimate_training_memory(model: ModelConfig, train: TrainConfig,
                              max_len: int | None = None, device: str | None = None
                              ) -> MemoryEstimate:
     """Peak memory on the training device of training `model` with `train` on documents of
-    up to `max_len` tokens. The trainer keeps its best-epoch copy in main memory, so it only
-    counts when the device is the cpu."""
+    up to `max_len` tokens. The trainer keeps its best-epoch and initial copies in main
+    memory, so they only count when the device is the cpu."""
     shapes = weight_shapes(model)
     count = sum(weight.count for weight in shapes)
     length = max(1, int(max_len or train.max_len or ASSUMED_LENGTH))
     batch = max(1, int(train.batch_size))
     slots = _optimizer_slots(train)
-    host_copies = 1 if (device or train.device or "cpu") in ("cpu", "auto", "mps") else 0
+    host_copies = 2 if (device or train.device or "cpu") in ("cpu", "auto", "mps") else 0
     training = _activation_floats(model, batch, length)
     # validation runs bigger batches without gradients
     validating = _activation_floats(model, max(64, 2 * batch), length) // 2

@@ -52,6 +52,7 @@ class TrainResult:
     run_id: str | None
     message: str
     checkpoint_path: str | None = None
+    recovered: dict | None = None  # after a NaN: the restored step and its validation figures
 
 
 def stratified_holdout(documents: Sequence[Document], fraction: float, seed: int
@@ -199,7 +200,8 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
         model=model.cpu().eval(), model_config=model_config, train_config=train_config,
         vocab_config=vocab_config, vocab=vocab, labels=labels, cleaning_config=cleaning_config,
         data_config=data_config, history=fit.history, metrics=metrics,
-        info={"run_id": run_id, "app_version": __version__, "status": fit.status},
+        info={"run_id": run_id, "app_version": __version__, "status": fit.status,
+              **({"recovered": fit.recovered} if fit.recovered else {})},
     )
     checkpoint_path = None
     if out_path:
@@ -211,7 +213,7 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
                         {**recorder.record.summary, **metrics, "seconds": seconds,
                          "epochs": fit.epochs}, checkpoint_path)
     return TrainResult(bundle, fit.status, fit.history, valid, test, fit.epochs, seconds, run_id,
-                       message, checkpoint_path)
+                       message, checkpoint_path, fit.recovered)
 
 
 def _final_metrics(model, data: EncodedSet, labels: list[str], docs: list[Document],

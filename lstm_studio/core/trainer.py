@@ -4,8 +4,10 @@ Listeners (the GUI's plots, the CLI's bar, the run store) subscribe through `on_
 loop itself knows nothing about them, as in minGPT/Lightning callbacks. Per step it reads
 back the loss, gradient norm and correct count in one device sync; validation, macro-F1 and
 perplexity only run at epoch ends, so reporting never slows training down. Stop and pause
-arrive through `Progress` between batches. A NaN or infinite loss ends the run before that
-step touches the weights.
+arrive through `Progress` between batches. A NaN or infinite loss, gradient, weight or
+validation loss puts back the last verified weights and optimizer state (core/nan_guard.py),
+then stops (`on_nan="stop"`, status "failed") or lowers the learning rate and goes on
+(`on_nan="backoff"`, a capped number of times).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from lstm_studio.core.config import TrainConfig, validate_training
 from lstm_studio.core.errors import Cancelled, ConfigError
 from lstm_studio.core.evaluation import evaluate_encoded
 from lstm_studio.core.events import EpochEvent, EventHandler, RunEnded, RunStarted, StepEvent
+from lstm_studio.core.nan_guard import LastGoodState
 from lstm_studio.core.progress import Progress
 
 
@@ -34,6 +37,9 @@ class FitResult:
     epochs: int = 0
     seconds: float = 0.0
     best_epoch: int | None = None
+    # After a divergence: the step whose weights were restored and their validation figures.
+    recovered: dict | None = None
+    kept: str = "best epoch"  # whose weights the model ends with: best epoch, restored, initial
 
 
 def resolve_device(name: str | None) -> torch.device:
@@ -106,6 +112,8 @@ class Trainer:
         self.run_id = run_id
         self.device = resolve_device(str(device) if device is not None else config.device)
         self.task = train.task
+        self.retries = 0
+        self.notes: list[str] = []  # recoveries by learning-rate backoff, for the final message
 
     # -- one step -------------------------------------------------------------------------
     def _loss(self, logits: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor,
@@ -160,6 +168,7 @@ class Trainer:
         total_steps = steps_per_epoch * epochs
         self.on_event(RunStarted(self.run_id, total_steps))
 
+        guard = LastGoodState(model, optimizer)
         initial = _snapshot(model)
         history: list[dict] = []
         best_key: tuple | None = None
@@ -199,14 +208,16 @@ class Trainer:
                     if not (math.isfinite(loss_value) and math.isfinite(norm_value)):
                         what = "loss" if not math.isfinite(loss_value) else "gradient norm"
                         value = loss_value if what == "loss" else norm_value
-                        status = "failed"
-                        message = (f"Training stopped at epoch {epoch}, step {step}: the {what} "
-                                   f"became {'NaN' if math.isnan(value) else 'infinite'}; "
-                                   "try a lower learning rate or gradient clipping "
-                                   "(the last good weights were kept).")
+                        failure = self._diverged(guard, optimizer, f"epoch {epoch}, step {step}",
+                                                 what, "NaN" if math.isnan(value) else "infinite")
+                        if failure is None:
+                            continue  # backed off: on with the next batch
+                        status, message = "failed", failure
                         break
+                    guard.offer()  # the weights this loss came from just proved themselves
                     optimizer.step()
                     global_step += 1
+                    guard.stepped(global_step)
                     busy += time.monotonic() - tick
                     epoch_tokens += batch.tokens
                     count = len(indices)
@@ -227,7 +238,10 @@ class Trainer:
                 if self.progress is not None:
                     self.progress.update(global_step, total_steps, f"Validating epoch {epoch}")
                 train_loss = loss_sum / max(1, seen)
-                metrics = self._validate()
+                failure, metrics = self._checked_validation(guard, optimizer, epoch)
+                if failure is not None:
+                    status, message = "failed", failure
+                    break
                 key = self._score(metrics, train_loss)
                 improved = best_key is None or key > best_key
                 if improved:
@@ -270,20 +284,107 @@ class Trainer:
             status = "stopped"
             message = f"Stopped by the user at epoch {epoch}, step {step}."
 
-        restored = self._restore(model, status, best_state, best_epoch, len(history), initial)
-        message = " ".join(part for part in (message, restored) if part).strip()
+        recovered, kept = None, "best epoch"
+        if status == "failed":
+            recovered = self._judge_restored(guard, epoch, step)
+            if best_state is None and guard.step:
+                # No epoch was validated: the restored weights compete with the initial ones
+                # (unless they are the initial ones).
+                best_key = self._judge_initial(model, initial)
+                best_state, kept = initial, "initial"
+            if recovered["key"] is not None and (best_key is None or recovered["key"] > best_key):
+                best_state, kept = _snapshot(model), "restored"
+        restored = self._restore(model, status, best_state, best_epoch, len(history), initial,
+                                 kept, recovered)
+        message = " ".join(part for part in (message, *self.notes, restored) if part).strip()
         if status == "finished" and not message:
             message = f"Trained {len(history)} epoch(s)."
         seconds = time.monotonic() - started
         self.on_event(RunEnded(status, message))
-        return FitResult(status, message, history, len(history), seconds, best_epoch)
+        if recovered is not None:
+            recovered.pop("key")
+        return FitResult(status, message, history, len(history), seconds, best_epoch,
+                         recovered, kept)
+
+    # -- divergence -----------------------------------------------------------------------
+    def _diverged(self, guard: LastGoodState, optimizer: torch.optim.Optimizer, where: str,
+                  what: str, kind: str) -> str | None:
+        """Put back the last verified state; None to go on (backoff), else why it stopped."""
+        failing = [float(group["lr"]) for group in optimizer.param_groups]
+        good = guard.restore()
+        cfg = self.config
+        if cfg.on_nan == "backoff" and self.retries < cfg.nan_retries:
+            self.retries += 1
+            for group, lr in zip(optimizer.param_groups, failing, strict=True):
+                group["lr"] = lr * cfg.nan_backoff
+            self.notes.append(
+                f"At {where} the {what} became {kind}: the weights after step {good} were "
+                f"restored and the learning rate lowered to {failing[0] * cfg.nan_backoff:.3g} "
+                f"(retry {self.retries} of {cfg.nan_retries}).")
+            return None
+        hint = (f" after {cfg.nan_retries} lower learning rate(s)" if cfg.on_nan == "backoff"
+                else "")
+        which = f"The last verified weights (after step {good})" if good else \
+            "The initial weights, the last verified ones,"
+        return (f"Training stopped at {where}: the {what} became {kind}{hint}; try a lower "
+                f"learning rate or gradient clipping. {which} were restored.")
+
+    def _checked_validation(self, guard: LastGoodState, optimizer: torch.optim.Optimizer,
+                            epoch: int) -> tuple[str | None, dict]:
+        """Validate the epoch's weights, first checking they and their loss are finite."""
+        where = f"the end of epoch {epoch}"
+        if not guard.finite():
+            failure = self._diverged(guard, optimizer, where, "weights", "NaN or infinite")
+            if failure is not None:
+                return failure, {}
+        metrics = self._validate()
+        if metrics and not math.isfinite(metrics["loss"]):
+            failure = self._diverged(guard, optimizer, where, "validation loss",
+                                     "NaN or infinite")
+            if failure is not None:
+                return failure, {}
+            metrics = self._validate()
+        return None, metrics
+
+    def _judge_initial(self, model: torch.nn.Module, initial: dict[str, torch.Tensor]
+                       ) -> tuple | None:
+        """The initial weights' score (None without a validation split: the restored
+        weights cannot be judged against them and are kept)."""
+        if self.valid_set is None:
+            return None
+        restored = _snapshot(model)
+        model.load_state_dict(initial)
+        key = self._score(self._validate(), 0.0)
+        model.load_state_dict(restored)
+        return key
+
+    def _judge_restored(self, guard: LastGoodState, epoch: int, step: int) -> dict:
+        """Validate the restored weights, so the run can keep them if they are the best."""
+        metrics = self._validate()
+        loss = metrics.get("loss", float("nan"))
+        usable = math.isfinite(loss) if metrics else guard.finite()
+        return {"epoch": epoch, "step": step, "restored_step": guard.step,
+                "valid_loss": loss if metrics else None,
+                "valid_accuracy": metrics.get("accuracy"),
+                "valid_macro_f1": metrics.get("macro_f1"),
+                "key": self._score(metrics, 0.0) if usable else None}
 
     def _restore(self, model: torch.nn.Module, status: str,
                  best_state: dict[str, torch.Tensor] | None, best_epoch: int | None,
-                 last_epoch: int, initial: dict[str, torch.Tensor]) -> str:
+                 last_epoch: int, initial: dict[str, torch.Tensor], kept: str = "best epoch",
+                 recovered: dict | None = None) -> str:
         """Put back the best validated weights (or, failing that, the last finite ones)."""
         if best_state is not None and (self.config.restore_best or status != "finished"):
             model.load_state_dict(best_state)
+            if kept == "initial":
+                loss = recovered["valid_loss"] if recovered is not None else None
+                worse = (f"validate worse (loss {loss:.4g})" if loss is not None
+                         and math.isfinite(loss) else "are not usable")
+                return f"The restored weights {worse}, so the initial weights were kept."
+            if kept == "restored" and recovered is not None:
+                loss = recovered["valid_loss"]
+                shown = f" (validation loss {loss:.4g})" if loss is not None else ""
+                return f"Kept the restored weights{shown}."
             if best_epoch == last_epoch and status == "finished":
                 return ""
             return f"Kept the weights of the best epoch ({best_epoch})."
