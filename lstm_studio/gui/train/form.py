@@ -39,6 +39,7 @@ from lstm_studio.core.config import (
 )
 from lstm_studio.core.errors import ConfigError
 from lstm_studio.core.model_size import weight_shapes
+from lstm_studio.gui.widgets.model_cost import ModelCost
 
 CELL_CHOICES: tuple[tuple[str, str], ...] = (
     ("RNN (tanh)", "rnn-tanh"),
@@ -261,6 +262,7 @@ class TrainForm(QWidget):
         self.problem_label.setStyleSheet("color: #b00020;")
         self.problem_label.setVisible(False)
         self.summary_label = QLabel()
+        self.cost = ModelCost()
         self.summary = QTreeWidget()
         self.summary.setHeaderLabels(["Weight", "Shape", "Parameters"])
         self.summary.setMinimumHeight(160)
@@ -270,6 +272,7 @@ class TrainForm(QWidget):
         layout.addWidget(train_box)
         layout.addWidget(self.problem_label)
         layout.addWidget(self.summary_label)
+        layout.addWidget(self.cost)
         layout.addWidget(self.summary, 1)
 
         for box in (self.task, self.cell, self.pooling, self.optimizer, self.device):
@@ -422,6 +425,7 @@ class TrainForm(QWidget):
         vocab_note = (f"vocabulary {model.vocab_size:,}" if model.vocab_size
                       else "vocabulary not built yet (1 row shown)")
         self.summary_label.setText(f"<b>{total:,}</b> parameters ({vocab_note})")
+        self.cost.show_cost(model, self.train_config())
         self.summary.clear()
         for weight in weights:
             item = QTreeWidgetItem([weight.name, " × ".join(map(str, weight.shape)),
