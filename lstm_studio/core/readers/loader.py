@@ -17,7 +17,7 @@ from lstm_studio.core.dataset import Dataset, Document, SourceInfo
 from lstm_studio.core.errors import DataError
 from lstm_studio.core.limits import ReadBudget
 from lstm_studio.core.progress import Progress
-from lstm_studio.core.readers.common import SourceRead, Tick, binary_kind, decode
+from lstm_studio.core.readers.common import SourceRead, Tick, decode, refuse_binary
 from lstm_studio.core.readers.fasttext import looks_like_fasttext, read_fasttext
 from lstm_studio.core.readers.folder import read_folder
 from lstm_studio.core.readers.jsonl import read_jsonl
@@ -87,9 +87,7 @@ def _read(path: Path, config: DataConfig, tick: Tick, budget: ReadBudget) -> Sou
     if kind == "zip":
         return read_zip(path, config.encoding, tick, budget)
     data = _read_file(path, budget)
-    what = binary_kind(data, config.encoding)
-    if what:
-        raise DataError(f"{path} is {what}, not a text dataset.")
+    refuse_binary(data, str(path), config.encoding, "a text dataset")
     if kind is None:
         shown = f"type '{suffix}'" if suffix else "type (no extension)"
         raise DataError(f"{path} has an unsupported file {shown}; open {SUPPORTED}.")
