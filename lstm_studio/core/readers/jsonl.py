@@ -6,6 +6,7 @@ Keys are matched like CSV headers (text/review/content/..., label/sentiment/...,
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,18 @@ from lstm_studio.core.readers.common import (
     decode,
     split_alias,
 )
+
+
+# JSON escapes can spell "\ud800" alone, which no encoding can write back out.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _checked(value: str, where: str, key: str) -> str:
+    found = _SURROGATE.search(value)
+    if found:
+        raise DataError(f"{where} has a '{key}' field holding \\u{ord(found.group()):04x}, half "
+                        "of a UTF-16 surrogate pair, which is not a character.")
+    return value
 
 
 def _key(obj: dict[str, Any], wanted: str | None, candidates: tuple[str, ...]) -> str | None:
@@ -46,8 +59,11 @@ def _record(obj: Any, where: str, text_key: str | None, label_key: str | None) -
     text = obj[key]
     if not isinstance(text, str):
         raise DataError(f"{where} has a '{key}' field that is not a string.")
+    _checked(text, where, key)
     label_name = _key(obj, label_key, LABEL_COLUMNS)
     label = clean_label(obj[label_name]) if label_name is not None else None
+    if label is not None:
+        _checked(label, where, str(label_name))
     split_name = _key(obj, None, SPLIT_COLUMNS)
     split = None
     if split_name is not None and obj[split_name] not in (None, ""):

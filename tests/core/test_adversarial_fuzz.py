@@ -1,0 +1,72 @@
+"""Random Unicode against every cleaning step, with a fixed seed and a deadline.
+
+The seed makes a failure reproducible on every machine; the deadline (generous, the machine
+may be shared) turns catastrophic regex backtracking into a failure instead of a hang. Texts
+come from all of Unicode, lone surrogates included (a JSON escape can produce one), and from
+fragments that look like markup, URLs, emoticons and entities, repeated thousands of times.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from adversarial import cli_error
+from hypothesis import given, seed, settings
+from hypothesis import strategies as st
+
+from lstm_studio.core.cleaning_steps import STEP_FUNCTIONS, apply_steps
+from lstm_studio.core.config import CLEANING_STEPS
+
+FUZZ = settings(max_examples=100, deadline=timedelta(seconds=2), database=None)
+LONG = settings(max_examples=20, deadline=timedelta(seconds=2), database=None)
+EVERY_STEP = dict.fromkeys(CLEANING_STEPS, True)
+ANY_CHARACTER = st.characters(codec=None)  # every code point, surrogates included
+FRAGMENTS = st.sampled_from([
+    "< a", "href = '", "' >", "</a>", "<script>", "http : / /", "https://", "www.", ".com",
+    " /x", "@", "&#", "&amp;", "; ", ":", ")", "(", "T_T", "xD", "^^", "_", "__", "\\n", "\\",
+    " ", "\t", "\u200b", "\ufeff", "\u0301", "ă", "Ệ", "İ", "ß", "🍑", "👨‍👩‍👧", "🇻🇳", "٣",
+    "\ud800",
+])
+
+
+@pytest.mark.parametrize("name", CLEANING_STEPS)
+@seed(18)
+@FUZZ
+@given(text=st.text(alphabet=ANY_CHARACTER, max_size=400))
+def test_every_step_takes_any_unicode(name: str, text: str) -> None:
+    step = STEP_FUNCTIONS[name]
+    out = step(text)
+    assert isinstance(out, str)
+    assert out == step(text)  # deterministic
+    assert len(out) <= 3 * len(text)  # NFC and lowercasing expand at most threefold
+
+
+@pytest.mark.parametrize("name", CLEANING_STEPS)
+@seed(18)
+@LONG
+@given(parts=st.lists(FRAGMENTS, min_size=1, max_size=30),
+       repeats=st.integers(min_value=100, max_value=800))
+def test_every_step_is_fast_on_long_repetitive_markup(name: str, parts: list[str],
+                                                      repeats: int) -> None:
+    assert isinstance(STEP_FUNCTIONS[name]("".join(parts) * repeats), str)
+
+
+@seed(18)
+@FUZZ
+@given(text=st.text(alphabet=ANY_CHARACTER, max_size=400))
+def test_cleaning_cleaned_text_changes_nothing(text: str) -> None:
+    once = apply_steps(text, EVERY_STEP)
+    assert apply_steps(once, EVERY_STEP) == once
+
+
+def test_a_lone_surrogate_from_json_is_refused_not_saved(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """It cannot be written to a model file or stdout, so it is stopped where it enters."""
+    path = tmp_path / "surrogate.jsonl"
+    path.write_text('{"text": "ngon \\ud800 qua", "label": "pos"}\n'
+                    + json.dumps({"text": "dở", "label": "neg"}) + "\n", encoding="utf-8")
+    line = cli_error(capsys, ["data", str(path)])
+    assert "surrogate.jsonl:line 1" in line and "\\ud800" in line
