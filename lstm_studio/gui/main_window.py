@@ -49,6 +49,7 @@ TAB_CLASSES: tuple[tuple[str, type[QWidget]], ...] = (
     ("Inspect", InspectTab),
 )
 PROJECT_FILTER = f"LSTM Studio project (*{SUFFIX});;All files (*)"
+MODEL_SUFFIX = ".safetensors"
 
 
 def app_icon() -> QIcon:
@@ -163,6 +164,13 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.data_tab)
         return self.data_tab.load_paths(list(paths))
 
+    def open_model_file(self, path: str) -> Any:
+        """Hand a model file to the tab that loads models (the Train tab's Use page)."""
+        for _title, widget in self.tabs_with("open_model_file"):
+            self.tabs.setCurrentWidget(widget)
+            return widget.open_model_file(path)
+        return None
+
     def open_sample(self, kind: str = "reviews") -> Any:
         from lstm_studio.resources_path import sample_paths
 
@@ -188,6 +196,8 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
         if len(paths) == 1 and paths[0].endswith(SUFFIX):
             self.open_project(paths[0])
+        elif len(paths) == 1 and paths[0].lower().endswith(MODEL_SUFFIX):
+            self.open_model_file(paths[0])
         else:
             self.open_paths(paths)
 

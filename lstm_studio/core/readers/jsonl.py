@@ -24,7 +24,6 @@ from lstm_studio.core.readers.common import (
     split_alias,
 )
 
-
 # JSON escapes can spell "\ud800" alone, which no encoding can write back out.
 _SURROGATE = re.compile("[\ud800-\udfff]")
 

@@ -252,6 +252,11 @@ class TrainTab(QWidget):
         layout.addWidget(self.pages)
         self._update_buttons()
 
+    def open_model_file(self, path: str) -> BackgroundTask | None:
+        """A model file dropped on the window: load it on the Use page."""
+        self.pages.setCurrentWidget(self.use_view)
+        return self.use_view.load_model_file(path)
+
     # ----- state -----------------------------------------------------------------------------
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)

@@ -218,9 +218,12 @@ class UseView(QWidget):
 
     def load_model(self) -> BackgroundTask | None:
         paths = dialogs.open_files(self, "Load model", "", MODEL_FILTER)
-        if not paths or self.busy():
+        return self.load_model_file(paths[0]) if paths else None
+
+    def load_model_file(self, path: str) -> BackgroundTask | None:
+        """Load a model file in the background (a failure keeps the current model)."""
+        if self.busy():
             return None
-        path = paths[0]
 
         def job(progress: Any, emit: Any) -> Any:
             from lstm_studio.core.checkpoint import load_checkpoint
