@@ -3,6 +3,11 @@
 Each subcommand lives in its own module under lstm_studio.commands and exposes
 `register(subparsers)`; the module's parser sets `func(args) -> int`. Results go to stdout,
 progress to stderr, and a UserError becomes one clear line on stderr with exit status 2.
+
+Exit status (docs/limits.md): 0 done (a training stopped by the user still saves its model);
+1 a training that failed (NaN or divergence; the last verified weights are saved and the JSON
+says "status": "failed"); 2 refused before any work (bad input, settings or budgets; nothing
+is written); 130 interrupted.
 """
 
 from __future__ import annotations

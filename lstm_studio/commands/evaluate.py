@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import argparse
 
-from lstm_studio.commands.common import StderrBar, print_json
+from lstm_studio.commands.common import (
+    StderrBar,
+    add_model_limit_argument,
+    model_limits,
+    print_json,
+)
 from lstm_studio.core.dataset import SPLITS
 
 
@@ -26,6 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--misclassified", type=int, default=10, metavar="N",
                         help="misclassified documents to list (default 10)")
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    add_model_limit_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -35,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from lstm_studio.core.evaluation import evaluate
     from lstm_studio.core.readers import load_sources
 
-    bundle = load_checkpoint(args.model)
+    bundle = load_checkpoint(args.model, limits=model_limits(args))
     dataset = load_sources(args.paths, data_config_from_args(args),
                            progress=StderrBar("Reading").progress())
     split = args.split or ("test" if dataset.split("test") else "all")

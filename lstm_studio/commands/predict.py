@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from lstm_studio.commands.common import print_json
+from lstm_studio.commands.common import add_model_limit_argument, model_limits, print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,13 +20,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("text", metavar="TEXT", help="the text to classify")
     parser.add_argument("--top", type=int, default=10, help="next words to list (language model)")
     parser.add_argument("--json", action="store_true", help="print the prediction as JSON")
+    add_model_limit_argument(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from lstm_studio.core.checkpoint import load_checkpoint
 
-    bundle = load_checkpoint(args.model)
+    bundle = load_checkpoint(args.model, limits=model_limits(args))
     encoded = bundle.prepare(args.text)
     tokens = {"cleaned": encoded.cleaned, "tokens": encoded.tokens,
               "oov": [t for t, o in zip(encoded.tokens, encoded.oov, strict=True) if o]}

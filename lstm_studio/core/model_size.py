@@ -26,6 +26,10 @@ GATE_BLOCKS: dict[str, tuple[str, ...]] = {"lstm": ("i", "f", "g", "o"), "gru": 
                                            "rnn": ()}
 FLOAT_BYTES = 4  # models train in float32
 ASSUMED_LENGTH = 256  # tokens per document when the maximum length is not known yet
+# What training takes beyond the model whatever its size: modules PyTorch imports at the first
+# optimizer step, allocator caches (bench/bench_memory_estimate.py: ~80 MB above the estimate
+# for the default model without this term).
+RUNTIME_BYTES = 128 * 1024 * 1024
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,17 +93,18 @@ class MemoryEstimate:
     copies: int  # last-good weights and optimizer state; best and initial weights on a cpu
     activations: int
     largest: WeightInfo
+    runtime: int = RUNTIME_BYTES
 
     @property
     def total(self) -> int:
         return (self.weights + self.gradients + self.optimizer + self.copies
-                + self.activations)
+                + self.activations + self.runtime)
 
     def describe(self) -> str:
         """'about 1.2 GB (weights 120 MB, ...)' for messages and the Train form."""
         parts = [("weights", self.weights), ("gradients", self.gradients),
                  ("optimizer", self.optimizer), ("weight copies", self.copies),
-                 ("activations", self.activations)]
+                 ("activations", self.activations), ("PyTorch", self.runtime)]
         shown = ", ".join(f"{name} {size_text(size)}" for name, size in parts if size)
         return f"about {size_text(self.total)} ({shown})"
 

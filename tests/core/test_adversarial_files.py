@@ -114,6 +114,8 @@ def test_nan_weights_and_oversized_files(model_file: Path, tmp_path: Path,
     assert "NaN or infinite" in predict_refused(capsys, poisoned)
     with pytest.raises(CheckpointError, match=r"more than the 1\.0 KB limit"):
         checkpoint.load_checkpoint(model_file, limits=InputLimits(max_model_bytes=1024))
+    line = cli_error(capsys, ["predict", str(model_file), "ngon", "--max-model-mb", "0.001"])
+    assert "more than the 1.0 KB limit (--max-model-mb raises it)" in line
     huge_header = tmp_path / "huge-header.safetensors"
     huge_header.write_bytes((10**12).to_bytes(8, "little") + b"{}")
     assert "not an LSTM Studio model file" in predict_refused(capsys, huge_header)
