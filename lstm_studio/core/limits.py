@@ -74,14 +74,6 @@ def check_file_size(size: int, limit: int, what: str, budget: str,
                     f"limit{raise_hint(budget)}.")
 
 
-def read_capped(handle, limit: int) -> tuple[bytes, bool]:
-    """Read at most `limit` bytes from a binary handle; (data, True) when more was left."""
-    data = handle.read(limit + 1)
-    if len(data) > limit:
-        return data[:limit], True
-    return data, False
-
-
 def cut_text(text: str, limit: int) -> str | None:
     """`text` cut to at most `limit` UTF-8 bytes at a character boundary, or None when it fits.
 
@@ -125,17 +117,12 @@ class ReadBudget:
                             f"{raise_hint('max_total_bytes')}.")
 
     # --- documents -------------------------------------------------------------------------
-    def document_bytes(self, data: bytes) -> tuple[bytes, bool]:
-        """A document's raw bytes, cut to the per-document budget (and counted when cut)."""
-        limit = self.limits.max_document_bytes
-        if len(data) <= limit:
-            return data, False
-        self.cut += 1
-        return data[:limit], True
-
-    def note_cut(self) -> None:
-        """A reader cut a document itself (e.g. by reading only its first bytes)."""
-        self.cut += 1
+    def took(self, data: bytes, cut: bool, where: str) -> None:
+        """A reader read a document's bytes itself, stopping at the per-document budget
+        (`cut`) or not: count them against the total and the cut ones in the notes."""
+        self.charge(len(data), where)
+        if cut:
+            self.cut += 1
 
     def document_text(self, text: str) -> str:
         """A decoded document, cut to the per-document budget (and counted when cut)."""

@@ -9,15 +9,13 @@ tests hold while the tabs move to the TaskSlot lifecycle.
 from __future__ import annotations
 
 import json
-import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
+from drops import drop
 from hostile_files import MIB, edit_payload, rewrite_safetensors_header, write_bomb
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QTimer
 
 from lstm_studio.core.config import DataConfig, ModelConfig, TrainConfig, VocabConfig
 from lstm_studio.core.dataset import Dataset, Document
@@ -25,25 +23,6 @@ from lstm_studio.core.limits import InputLimits
 from lstm_studio.core.project import Project, save_project
 
 HUGE_LINE = "ngon_quá " * (10 * MIB // 10)
-
-
-@pytest.fixture(autouse=True)
-def _no_drag_deprecation_noise() -> None:
-    warnings.filterwarnings("ignore", message=".*QDragEnterEvent.*", category=DeprecationWarning)
-
-
-def drop(window: Any, paths: list[Path]) -> None:
-    """A drag-enter and a drop, as the window receives them from the desktop."""
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    enter = QDragEnterEvent(QPoint(50, 50), Qt.DropAction.CopyAction, mime,
-                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(window, enter)
-    assert enter.isAccepted()
-    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime,
-                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(window, event)
-    assert event.isAccepted()
 
 
 def small_csv(path: Path, rows: int = 12) -> Path:

@@ -69,9 +69,7 @@ def read_folder(root: Path, encoding: str | None, tick: Tick,
             data, cut = read_document_file(prefix + name, budget)
         except OSError as error:
             raise DataError(f"Cannot read {root / name}: {error.strerror}.") from error
-        budget.charge(len(data), where)
-        if cut:
-            budget.note_cut()
+        budget.took(data, cut, where)
         records.append((decode_document(data, where, encoding, cut), label, split, where))
         if index % 2000 == 0:
             tick(index, total)

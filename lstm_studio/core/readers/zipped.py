@@ -219,9 +219,7 @@ def _read_members(path: Path, archive: zipfile.ZipFile, handle: IO[bytes], size:
                                                                  strict=True)):
             where = f"{path.name}:{name}"
             data, cut = _member(archive, view, info, where, budget)
-            budget.charge(len(data), where)
-            if cut:
-                budget.note_cut()
+            budget.took(data, cut, where)
             records.append((decode_document(data, where, encoding, cut), label, split, where))
             if index % 2000 == 0:
                 tick(index, total)
