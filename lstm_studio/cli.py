@@ -7,6 +7,11 @@ progress to stderr, and a UserError becomes one clear line on stderr with exit s
 The window needs the `gui` extra (PySide6, pyqtgraph); `pip install lstm-studio` alone gives
 the subcommands, and asking it for the window says which extra to install instead of a
 traceback.
+
+Exit status (docs/limits.md): 0 done (a training stopped by the user still saves its model);
+1 a training that failed (NaN or divergence; the last verified weights are saved and the JSON
+says "status": "failed"); 2 refused before any work (bad input, settings or budgets; nothing
+is written); 130 interrupted.
 """
 
 from __future__ import annotations

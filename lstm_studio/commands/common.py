@@ -7,6 +7,7 @@ import sys
 import time
 from typing import Any
 
+from lstm_studio.core.limits import MB, InputLimits
 from lstm_studio.core.progress import Progress
 
 
@@ -41,3 +42,21 @@ class StderrBar:
 def print_json(data: Any) -> None:
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
+
+
+def add_model_limit_argument(parser: Any) -> None:
+    """--max-model-mb for the commands that open a model file (docs/limits.md)."""
+    parser.add_argument("--max-model-mb", type=float, metavar="MB",
+                        help="refuse larger model files "
+                             f"(default {InputLimits().max_model_bytes / MB:g})")
+
+
+def model_limits(args: Any) -> InputLimits:
+    from lstm_studio.core.errors import ConfigError
+
+    value = getattr(args, "max_model_mb", None)
+    if value is None:
+        return InputLimits()
+    if not value > 0:
+        raise ConfigError("--max-model-mb must be a positive number.")
+    return InputLimits(max_model_bytes=int(value * MB))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 from typing import Any
 
 from lstm_studio.commands.common import StderrBar, print_json
@@ -17,8 +18,9 @@ from lstm_studio.commands.project_args import (
     open_project,
     source_paths,
 )
-from lstm_studio.core.config import DataConfig
+from lstm_studio.core.config import DataConfig, validate_limits
 from lstm_studio.core.errors import ConfigError, DataError
+from lstm_studio.core.limits import MB, InputLimits
 from lstm_studio.core.project import Project
 from lstm_studio.core.readers import load_sources
 from lstm_studio.core.summary import DatasetSummary, random_split, summarize
@@ -51,6 +53,46 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--label-column", help="CSV/TSV column or JSON key holding the label")
     parser.add_argument("--encoding", help="text encoding when not UTF-8/UTF-16 (e.g. cp1258)")
     add_project_argument(parser)
+    add_limit_arguments(parser)
+
+
+def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
+    """The input budgets (docs/limits.md); unset flags keep InputLimits' defaults."""
+    defaults = InputLimits()
+    group = parser.add_argument_group("input limits")
+    group.add_argument("--max-document-mb", type=float, metavar="MB",
+                       help="cut longer documents to this size "
+                            f"(default {defaults.max_document_bytes / MB:g})")
+    group.add_argument("--max-total-mb", type=float, metavar="MB",
+                       help="most bytes one load may read, decompressed "
+                            f"(default {defaults.max_total_bytes / MB:g})")
+    group.add_argument("--max-ratio", type=float, metavar="X",
+                       help="refuse archives expanding more than X-fold "
+                            f"(default {defaults.max_ratio:g})")
+    group.add_argument("--max-entries", type=int, metavar="N",
+                       help=f"most files in an archive or folder (default {defaults.max_entries})")
+    group.add_argument("--max-depth", type=int, metavar="N",
+                       help=f"most folder levels (default {defaults.max_depth})")
+    group.add_argument("--max-labels", type=int, metavar="N",
+                       help=f"most distinct labels (default {defaults.max_labels})")
+
+
+def limits_from_args(args: argparse.Namespace, base: InputLimits | None = None) -> InputLimits:
+    """`base` (the defaults, or a project's) with the budgets given on the command line
+    (validated)."""
+    changes: dict[str, float] = {}
+    for flag, name, scale in (("max_document_mb", "max_document_bytes", MB),
+                              ("max_total_mb", "max_total_bytes", MB),
+                              ("max_ratio", "max_ratio", 1), ("max_entries", "max_entries", 1),
+                              ("max_depth", "max_depth", 1), ("max_labels", "max_labels", 1)):
+        value = getattr(args, flag, None)
+        if value is not None:
+            if not value > 0:
+                raise ConfigError(f"--{flag.replace('_', '-')} must be a positive number.")
+            changes[name] = int(value * scale) if scale != 1 else value
+    limits = replace(base or InputLimits(), **changes)
+    validate_limits(limits)
+    return limits
 
 
 def data_config_from_args(args: argparse.Namespace,
@@ -69,7 +111,8 @@ def data_config_from_args(args: argparse.Namespace,
         encoding=args.encoding if given(args.encoding) else base.encoding,
         text_column=args.text_column if given(args.text_column) else base.text_column,
         label_column=args.label_column if given(args.label_column) else base.label_column,
-        random_split=base.random_split, random_split_seed=base.random_split_seed)
+        random_split=base.random_split, random_split_seed=base.random_split_seed,
+        limits=limits_from_args(args, base.limits))
 
 
 def parse_ratios(text: str) -> tuple[float, float, float]:

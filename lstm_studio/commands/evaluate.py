@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import argparse
 
-from lstm_studio.commands.common import StderrBar, print_json
+from lstm_studio.commands.common import (
+    StderrBar,
+    add_model_limit_argument,
+    model_limits,
+    print_json,
+)
 from lstm_studio.core.dataset import SPLITS
 
 
@@ -30,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--misclassified", type=int, default=10, metavar="N",
                         help="misclassified documents to list (default 10)")
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    add_model_limit_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -40,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from lstm_studio.core.evaluation import evaluate
 
     project = open_project(args)
-    bundle = load_checkpoint(model_path(args, project))
+    bundle = load_checkpoint(model_path(args, project), limits=model_limits(args))
     data_config = data_config_from_args(args, project)
     dataset = load_dataset(data_config.sources, data_config, StderrBar("Reading").progress())
     split = args.split or ("test" if dataset.split("test") else "all")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from lstm_studio.commands.common import print_json
+from lstm_studio.commands.common import add_model_limit_argument, model_limits, print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -18,6 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--top-k", type=int, help="sample among the k most likely words only")
     parser.add_argument("--seed", type=int, help="repeatable sampling")
     parser.add_argument("--json", action="store_true")
+    add_model_limit_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -25,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from lstm_studio.core.checkpoint import load_checkpoint
     from lstm_studio.core.generation import generate
 
-    bundle = load_checkpoint(args.model)
+    bundle = load_checkpoint(args.model, limits=model_limits(args))
     words = generate(bundle, args.prompt, max_tokens=args.max_tokens,
                      temperature=args.temperature, top_k=args.top_k, seed=args.seed)
     prompt = " ".join(bundle.prepare(args.prompt).tokens)

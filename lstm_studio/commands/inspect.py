@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from lstm_studio.commands.common import print_json
+from lstm_studio.commands.common import add_model_limit_argument, model_limits, print_json
 from lstm_studio.core.errors import UserError
 
 _COLUMNS = {"lstm": ("f", "i", "g", "o", "c", "h"), "gru": ("r", "z", "n", "h"), "rnn": ("h",)}
@@ -38,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--stage", help="only this stage (e.g. forget, cell, hidden)")
     parser.add_argument("--top", type=int, default=3, help="largest dot-product terms to list")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    add_model_limit_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -161,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
     from lstm_studio.core.checkpoint import load_checkpoint
     from lstm_studio.core.gates.trace import trace
 
-    bundle = load_checkpoint(args.model)
+    bundle = load_checkpoint(args.model, limits=model_limits(args))
     tr = trace(bundle, args.sentence)
     if args.step is not None or args.stage:
         return _derivation_output(args, tr)

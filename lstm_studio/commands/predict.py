@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from lstm_studio.commands.common import print_json
+from lstm_studio.commands.common import add_model_limit_argument, model_limits, print_json
 from lstm_studio.commands.project_args import add_project_argument, model_path, open_project
 
 
@@ -26,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_project_argument(parser)
     parser.add_argument("--top", type=int, default=10, help="next words to list (language model)")
     parser.add_argument("--json", action="store_true", help="print the prediction as JSON")
+    add_model_limit_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from lstm_studio.core.checkpoint import load_checkpoint
     from lstm_studio.core.prediction import classification_record, next_words_record
 
-    bundle = load_checkpoint(model_path(args, open_project(args)))
+    bundle = load_checkpoint(model_path(args, open_project(args)), limits=model_limits(args))
     encoded = bundle.prepare(args.text)
     pipeline = bundle.pipeline
     for note in pipeline.notes():

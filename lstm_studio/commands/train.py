@@ -30,6 +30,7 @@ from lstm_studio.commands.text_options import (
 from lstm_studio.core.config import (
     CELLS,
     NONLINEARITIES,
+    ON_NAN,
     OPTIMIZERS,
     POOLINGS,
     PRESETS,
@@ -39,8 +40,11 @@ from lstm_studio.core.config import (
     ModelConfig,
     TrainConfig,
     VocabConfig,
+    validate_model_settings,
+    validate_training,
 )
 from lstm_studio.core.errors import ConfigError, DataError
+from lstm_studio.core.model_size import check_fits
 from lstm_studio.core.paths import user_data_dir
 from lstm_studio.core.progress import Progress
 from lstm_studio.core.project import Project
@@ -93,6 +97,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--threads", type=int, help="CPU threads for torch")
     train.add_argument("--budget-seconds", type=float,
                        help="stop training (after validating) once it has run this long")
+    train.add_argument("--on-nan", choices=ON_NAN,
+                       help="when the loss becomes NaN/infinite, the last verified weights are "
+                            "restored, then training stops (exit 1) or goes on with a lower "
+                            f"learning rate (default: {TrainConfig().on_nan})")
+    train.add_argument("--nan-retries", type=int, metavar="N",
+                       help="--on-nan backoff: how many times the learning rate may be lowered "
+                            f"before stopping (default {TrainConfig().nan_retries})")
     parser.add_argument("--out", metavar="MODEL", help="model file to write "
                         "(default: a new file in the user's models folder)")
     parser.add_argument("--name", default="", help="a name for the run history")
@@ -204,7 +215,8 @@ def configs_from_args(args: argparse.Namespace, project: Project | None = None
         "plateau_schedule": args.plateau, "batch_size": args.batch_size,
         "epochs": args.epochs, "early_stopping": args.early_stopping, "seed": args.seed,
         "device": args.device, "threads": args.threads, "max_len": args.max_len,
-        "time_budget_s": args.budget_seconds}))
+        "time_budget_s": args.budget_seconds, "on_nan": args.on_nan,
+        "nan_retries": args.nan_retries}))
     if given(args.clip):
         train = replace(train, grad_clip=args.clip or None)  # 0: no clipping
     if train.batch_size < 1 or train.epochs < 1:
@@ -225,6 +237,8 @@ def result_json(result) -> dict[str, Any]:
         "valid": _headline(result.valid), "test": _headline(result.test),
         "history": result.history,
     }
+    if result.recovered:
+        data["recovered"] = result.recovered
     if result.bundle.task == "lm":
         best = result.test or result.valid or {}
         data["perplexity"] = best.get("perplexity")
@@ -254,6 +268,10 @@ def run(args: argparse.Namespace) -> int:
 
     project = open_project(args)
     vocab_config, model_config, train_config = configs_from_args(args, project)
+    # Settings too big even for the smallest vocabulary are refused before reading any data.
+    validate_model_settings(model_config)
+    validate_training(train_config)
+    check_fits(replace(model_config, vocab_size=2, num_classes=2), train_config, max_len=1)
     cleaning = cleaning_config_from_args(args, project)
     dataset, data_config, _, cleaning = load_and_clean(args, cleaning, quiet=args.json,
                                                        project=project)

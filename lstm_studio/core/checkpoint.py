@@ -22,6 +22,12 @@ from safetensors.torch import save as save_tensors
 
 from lstm_studio import __version__
 from lstm_studio.core.atomic import atomic_write_bytes
+from lstm_studio.core.checkpoint_checks import (
+    check_consistent,
+    check_finite,
+    read_model_file,
+    tensor_entries,
+)
 from lstm_studio.core.config import (
     CleaningConfig,
     DataConfig,
@@ -30,8 +36,10 @@ from lstm_studio.core.config import (
     VocabConfig,
     config_from_dict,
     config_to_dict,
+    validate_model,
 )
 from lstm_studio.core.errors import CheckpointError, ConfigError
+from lstm_studio.core.limits import InputLimits
 from lstm_studio.core.models import RecurrentModel, build_model
 from lstm_studio.core.prediction import lm_prompt_ids, never_suggested
 from lstm_studio.core.text_pipeline import Encoded, TextPipeline, stored_cleaning
@@ -178,91 +186,87 @@ def save_checkpoint(bundle: ModelBundle, path: str | os.PathLike[str]) -> Path:
     return target
 
 
-def _read_header(data: bytes, name: str) -> tuple[dict, int]:
-    foreign = CheckpointError(f"{name} is not an LSTM Studio model file.")
-    if len(data) < 8:
-        raise foreign
-    size = int.from_bytes(data[:8], "little")
-    if size <= 0 or size > 100_000_000:
-        raise foreign
-    if 8 + size > len(data):
-        raise CheckpointError(f"{name} is truncated: its header is incomplete.")
-    try:
-        header = json.loads(data[8:8 + size].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
-        raise foreign from error
-    if not isinstance(header, dict):
-        raise foreign
-    return header, size
+def load_checkpoint(path: str | os.PathLike[str], device: str = "cpu",
+                    limits: InputLimits | None = None) -> ModelBundle:
+    """Read a model file; any problem is a CheckpointError with one clear sentence.
 
-
-def load_checkpoint(path: str | os.PathLike[str], device: str = "cpu") -> ModelBundle:
-    """Read a model file; any problem is a CheckpointError with one clear sentence."""
-    source = Path(path)
-    name = source.name
-    try:
-        data = source.read_bytes()
-    except FileNotFoundError as error:
-        raise CheckpointError(f"Model file {source} does not exist.") from error
-    except IsADirectoryError as error:
-        raise CheckpointError(f"{source} is a folder, not a model file.") from error
-    except OSError as error:
-        raise CheckpointError(f"Model file {source} cannot be read ({error.strerror}).") from error
-    header, size = _read_header(data, name)
+    Everything the file says is checked against everything else it says before a tensor is
+    read or a model is built (see checkpoint_checks)."""
+    data, header, size = read_model_file(path, limits)
+    name = Path(path).name
     metadata = header.get("__metadata__") or {}
-    if metadata.get("format") != FORMAT_NAME:
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
         raise CheckpointError(f"{name} is a tensor file but not an LSTM Studio model.")
     try:
         version = int(metadata.get("format_version", "0"))
-    except ValueError as error:
+    except (TypeError, ValueError) as error:
         raise CheckpointError(f"{name} has an unreadable format version.") from error
     if version > FORMAT_VERSION:
         raise CheckpointError(f"{name} was written by a newer LSTM Studio (model format "
                               f"{version}); update the app to open it.")
-    ends = [entry["data_offsets"][1] for key, entry in header.items()
-            if key != "__metadata__" and isinstance(entry, dict) and "data_offsets" in entry]
-    if len(data) - 8 - size < max(ends, default=0):
-        raise CheckpointError(f"{name} is truncated: its weights are incomplete.")
+    shapes = tensor_entries(header, len(data) - 8 - size, name)
     try:
         payload = json.loads(metadata["payload"])
+    except (KeyError, TypeError, ValueError, RecursionError) as error:
+        raise CheckpointError(f"{name} is corrupt and cannot be loaded.") from error
+    if not isinstance(payload, dict):
+        raise CheckpointError(f"{name} is corrupt and cannot be loaded.")
+    return _bundle_from(payload, data, shapes, name, device)
+
+
+def _stored_pipeline_cleaning(payload: dict, vocab: Vocabulary) -> CleaningConfig | None:
+    """The cleaning half of the stored text pipeline. A file written before the pipeline was
+    stored replays "no segmentation, no normalisation" (text_pipeline.stored_cleaning)."""
+    pipeline = payload.get("text_pipeline")
+    raw = pipeline.get("cleaning") if isinstance(pipeline, dict) else payload.get("cleaning_config")
+    if raw:
+        config_from_dict(CleaningConfig, raw, strict=True)  # wrong types: a corrupt file
+    if isinstance(pipeline, dict):
+        return TextPipeline.from_dict(pipeline, vocab).cleaning
+    return stored_cleaning(payload.get("cleaning_config"))
+
+
+def _bundle_from(payload: dict, data: bytes, shapes: dict[str, tuple[int, ...]], name: str,
+                 device: str) -> ModelBundle:
+    try:
+        model_config = config_from_dict(ModelConfig, payload["model_config"], strict=True)
+        train_config = config_from_dict(TrainConfig, payload.get("train_config"), strict=True)
+        vocab_config = config_from_dict(VocabConfig, payload.get("vocab_config"), strict=True)
+        data_cfg = payload.get("data_config")
+        data_config = config_from_dict(DataConfig, data_cfg, strict=True) if data_cfg else None
+        itos = payload["vocab"]["itos"]
+        labels = payload.get("labels") or []
+        if not (isinstance(itos, list) and all(isinstance(token, str) for token in itos)
+                and isinstance(labels, list)):
+            raise TypeError("the vocabulary or the labels are not lists of words")
+        vocab = Vocabulary(itos, config_from_dict(VocabConfig, payload["vocab"].get("config"),
+                                                  strict=True))
+        cleaning_config = _stored_pipeline_cleaning(payload, vocab)
+        validate_model(model_config)
+    except (KeyError, TypeError, ValueError, AttributeError, ConfigError) as error:
+        raise CheckpointError(f"{name} is corrupt: its configuration cannot be read.") from error
+    check_consistent(model_config, len(vocab), labels, shapes, name)
+    try:
         tensors = load_tensors(data)
     except Exception as error:  # safetensors raises its own error types
         raise CheckpointError(f"{name} is corrupt and cannot be loaded.") from error
-    return _bundle_from(payload, tensors, name, device)
-
-
-def _bundle_from(payload: dict, tensors: dict[str, torch.Tensor], name: str,
-                 device: str) -> ModelBundle:
-    try:
-        model_config = config_from_dict(ModelConfig, payload["model_config"])
-        train_config = config_from_dict(TrainConfig, payload.get("train_config"))
-        vocab_config = config_from_dict(VocabConfig, payload.get("vocab_config"))
-        data_cfg = payload.get("data_config")
-        vocab = Vocabulary.from_dict(payload["vocab"])
-        if "text_pipeline" in payload:
-            cleaning = TextPipeline.from_dict(payload["text_pipeline"], vocab).cleaning
-        else:  # written before the pipeline was stored: no segmentation, no normalisation
-            cleaning = stored_cleaning(payload.get("cleaning_config"))
-        model = build_model(model_config)
-    except (KeyError, TypeError, ValueError, AttributeError, ConfigError) as error:
-        raise CheckpointError(f"{name} is corrupt: its configuration cannot be read.") from error
-    expected = set(model.state_dict())
-    if model_config.tie_weights:
-        expected.discard(TIED_KEY)
-    if set(tensors) != expected:
-        raise CheckpointError(f"{name} is corrupt: its weights do not match its model "
-                              "configuration.")
+    check_finite(tensors, name)
+    model = build_model(model_config)  # its size now matches the file's own tensors
     try:
         model.load_state_dict(tensors, strict=not model_config.tie_weights)
     except RuntimeError as error:
         raise CheckpointError(f"{name} is corrupt: its weights do not match its model "
                               "configuration.") from error
     model.to(device).eval()
+    history = payload.get("history")
+    metrics, info = payload.get("metrics"), payload.get("info")
     return ModelBundle(
         model=model, model_config=model_config, train_config=train_config,
-        vocab_config=vocab_config, vocab=vocab, labels=list(payload.get("labels") or []),
-        cleaning_config=cleaning,
-        data_config=config_from_dict(DataConfig, data_cfg) if data_cfg else None,
-        history=list(payload.get("history") or []), metrics=dict(payload.get("metrics") or {}),
-        info=dict(payload.get("info") or {}, app_version=payload.get("app_version")),
+        vocab_config=vocab_config, vocab=vocab, labels=labels,
+        cleaning_config=cleaning_config, data_config=data_config,
+        # the record of how it was trained is only shown: a damaged one is left out
+        history=[entry for entry in history if isinstance(entry, dict)]
+        if isinstance(history, list) else [],
+        metrics=metrics if isinstance(metrics, dict) else {},
+        info=dict(info if isinstance(info, dict) else {}, app_version=payload.get("app_version")),
     )

@@ -54,7 +54,7 @@ class CleaningReport:
     spared: dict[str, int] = field(default_factory=dict)
 
     def dropped_counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(DROP_REASONS, 0)
+        counts: dict[str, int] = dict.fromkeys(DROP_REASONS, 0)
         for item in self.dropped:
             counts[item.reason] = counts.get(item.reason, 0) + 1
         return counts

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import types
+import typing
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from lstm_studio.core.errors import ConfigError
+from lstm_studio.core.limits import InputLimits
 
 T = TypeVar("T")
 
@@ -48,6 +51,7 @@ NONLINEARITIES: tuple[str, ...] = ("tanh", "relu")
 POOLINGS: tuple[str, ...] = ("last", "mean", "max")
 TASKS: tuple[str, ...] = ("classify", "lm")
 OPTIMIZERS: tuple[str, ...] = ("adam", "adamw", "sgd")
+ON_NAN: tuple[str, ...] = ("stop", "backoff")
 
 
 @dataclass
@@ -62,6 +66,7 @@ class DataConfig:
     # Random stratified re-split; None keeps the sources' own splits.
     random_split: tuple[float, float, float] | None = None
     random_split_seed: int = 0
+    limits: InputLimits = field(default_factory=InputLimits)  # what one load may cost
 
 
 @dataclass
@@ -135,6 +140,10 @@ class TrainConfig:
     momentum: float = 0.0  # sgd only
     restore_best: bool = True  # end with the best validated epoch's weights
     time_budget_s: float | None = None  # stop (after validating) once training took this long
+    # A NaN/infinite loss restores the last verified weights, then stops or lowers the rate.
+    on_nan: str = "stop"  # "stop" | "backoff"
+    nan_retries: int = 3  # backoff: how many times the rate may be lowered before stopping
+    nan_backoff: float = 0.1  # backoff: the factor applied to the learning rate each time
 
 
 # --- validation: the one place that says which settings can work -----------------------
@@ -228,6 +237,29 @@ def validate_training(config: TrainConfig) -> None:
         raise ConfigError("Weight decay cannot be negative.")
     if config.max_len is not None and int(config.max_len) < 1:
         raise ConfigError("The maximum length must be at least 1 token.")
+    if config.on_nan not in ON_NAN:
+        raise ConfigError(f"Unknown NaN policy {config.on_nan!r}; choose stop or backoff.")
+    if int(config.nan_retries) < 0:
+        raise ConfigError("The number of NaN retries cannot be negative.")
+    if not 0.0 < config.nan_backoff < 1.0:
+        raise ConfigError("The NaN backoff factor must be between 0 and 1 (e.g. 0.1).")
+
+
+def validate_model_settings(config: ModelConfig) -> None:
+    """`validate_model` for settings not yet tied to data (a form, a project): the smallest
+    valid vocabulary and label count stand in for the ones the data will bring."""
+    validate_model(dataclasses.replace(config, vocab_size=max(config.vocab_size, 2),
+                                       num_classes=max(config.num_classes, 2)))
+
+
+def validate_limits(limits: InputLimits) -> None:
+    """Raise ConfigError (one sentence) for budgets that cannot work."""
+    for item in dataclasses.fields(limits):
+        value = getattr(limits, item.name)
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            raise ConfigError(f"The limit {item.name} must be a positive number.")
+    if limits.max_ratio < 1:
+        raise ConfigError("The archive expansion limit (max_ratio) must be at least 1.")
 
 
 def validate_vocab(config: VocabConfig) -> None:
@@ -257,11 +289,101 @@ def config_to_dict(config: Any) -> dict[str, Any]:
     return dataclasses.asdict(config)
 
 
-def config_from_dict(cls: type[T], data: dict[str, Any] | None) -> T:
-    """Build `cls` from `data`, ignoring unknown keys and defaulting missing ones."""
-    data = data or {}
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    kwargs = {key: value for key, value in data.items() if key in names}
-    if cls is DataConfig and isinstance(kwargs.get("random_split"), list):
-        kwargs["random_split"] = tuple(kwargs["random_split"])
+def config_from_dict(cls: type[T], data: dict[str, Any] | None, strict: bool = False,
+                     refused: list[str] | None = None) -> T:
+    """Build `cls` from `data`, ignoring unknown keys and defaulting missing ones.
+
+    Every value is checked against its field's type (JSON lists become tuples, nested
+    configs are built the same way, numbers must be finite). A value of the wrong type falls
+    back to the default (its field's name is added to `refused`, for a log line), or with
+    `strict` (files from outside: projects, model files) raises ConfigError naming the
+    setting, so a hand-edited "hidden_size": "big" never reaches a widget or torch.
+    """
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        if strict:
+            raise ConfigError(f"The {cls.__name__} settings are not a mapping.")
+        if refused is not None:
+            refused.append("(the whole entry)")
+        data = {}
+    hints = typing.get_type_hints(cls)
+    kwargs: dict[str, Any] = {}
+    for item in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if item.name not in data:
+            continue
+        try:
+            kwargs[item.name] = _conform(data[item.name], hints[item.name], strict)
+        except (TypeError, ValueError) as error:
+            if strict:
+                raise ConfigError(f"The setting {item.name} should be {error}, not "
+                                  f"{_shown(data[item.name])}.") from None
+            if refused is not None:
+                refused.append(item.name)
     return cls(**kwargs)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+_KINDS = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}
+
+
+def _conform(value: Any, hint: Any, strict: bool) -> Any:
+    """`value` as type `hint`; TypeError('a whole number') names what was expected."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        expected = []
+        for option in args:
+            if option is type(None):
+                continue
+            try:
+                return _conform(value, option, strict)
+            except (TypeError, ValueError) as error:
+                expected.append(str(error))
+        raise TypeError(" or ".join(expected) + (" or null" if type(None) in args else ""))
+    if dataclasses.is_dataclass(hint):
+        if not isinstance(value, dict):
+            raise TypeError("a mapping")
+        return config_from_dict(hint, value, strict)  # type: ignore[arg-type]
+    if origin is list:
+        if not isinstance(value, (list, tuple)):
+            raise TypeError("a list")
+        return [_conform(item, args[0], strict) for item in value] if args else list(value)
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)) or (args and Ellipsis not in args
+                                                    and len(value) != len(args)):
+            raise TypeError(f"a list of {len(args)} values" if args else "a list")
+        kinds = [args[0]] * len(value) if Ellipsis in args else list(args)
+        return tuple(_conform(item, kind, strict) for item, kind in zip(value, kinds,
+                                                                         strict=True))
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise TypeError("a mapping")
+        key_type, value_type = args or (Any, Any)
+        return {_conform(k, key_type, strict): _conform(v, value_type, strict)
+                for k, v in value.items()}
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise TypeError(_KINDS[bool])
+        return value
+    if hint is int:
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(_KINDS[int])
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value):
+            raise TypeError(_KINDS[float])
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise TypeError(_KINDS[str])
+        return value
+    return value  # Any and other hints: taken as they are

@@ -15,6 +15,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from lstm_studio.core.config import ModelConfig, validate_model
+from lstm_studio.core.model_size import check_weights_fit
 
 RNN_CLASSES: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
@@ -160,7 +161,12 @@ class RecurrentModel(nn.Module):
 
 
 def build_model(config: ModelConfig) -> RecurrentModel:
-    """Build a fresh model; seed torch first (the trainer does) for reproducible weights."""
+    """Build a fresh model; seed torch first (the trainer does) for reproducible weights.
+
+    Sizes are checked against free memory first (ConfigError), so absurd settings never
+    reach the allocator."""
+    validate_model(config)
+    check_weights_fit(config)
     return RecurrentModel(config)
 
 

@@ -31,6 +31,7 @@ from lstm_studio.core.config import (
 from lstm_studio.core.dataset import Dataset, Document
 from lstm_studio.core.errors import Cancelled, DataError
 from lstm_studio.core.evaluation import evaluate_encoded
+from lstm_studio.core.model_size import check_fits
 from lstm_studio.core.models import build_model
 from lstm_studio.core.progress import Progress
 from lstm_studio.core.runs import RunRecorder, RunStore
@@ -52,6 +53,7 @@ class TrainResult:
     run_id: str | None
     message: str
     checkpoint_path: str | None = None
+    recovered: dict | None = None  # after a NaN: the restored step and its validation figures
 
 
 def stratified_holdout(documents: Sequence[Document], fraction: float, seed: int
@@ -153,6 +155,7 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
                            num_classes=len(labels) if task == "classify" else 0)
     validate_model(model_config)
     device = resolve_device(train_config.device)
+    check_fits(model_config, train_config, max_len, str(device))  # before any allocation
 
     train_set = _encode(train_docs, vocab, task, labels, max_len)
     valid_set = _encode(valid_docs, vocab, task, labels, max_len)
@@ -211,7 +214,8 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
         model=model.cpu().eval(), model_config=model_config, train_config=train_config,
         vocab_config=vocab_config, vocab=vocab, labels=labels, cleaning_config=cleaning_config,
         data_config=data_config, history=fit.history, metrics=metrics,
-        info={"run_id": run_id, "app_version": __version__, "status": fit.status},
+        info={"run_id": run_id, "app_version": __version__, "status": fit.status,
+              **({"recovered": fit.recovered} if fit.recovered else {})},
     )
     checkpoint_path = None
     if out_path:
@@ -223,7 +227,7 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
                         {**recorder.record.summary, **metrics, "seconds": seconds,
                          "epochs": fit.epochs}, checkpoint_path)
     return TrainResult(bundle, fit.status, fit.history, valid, test, fit.epochs, seconds, run_id,
-                       message, checkpoint_path)
+                       message, checkpoint_path, fit.recovered)
 
 
 def _final_metrics(model, data: EncodedSet, labels: list[str], docs: list[Document],

@@ -26,8 +26,13 @@ from lstm_studio.core.config import (
     VocabConfig,
     config_from_dict,
     config_to_dict,
+    validate_limits,
+    validate_model_settings,
+    validate_training,
+    validate_vocab,
 )
-from lstm_studio.core.errors import UserError
+from lstm_studio.core.errors import ConfigError, UserError
+from lstm_studio.core.limits import InputLimits, check_file_size
 
 FORMAT = "lstm-studio-project"
 VERSION = 2
@@ -119,17 +124,34 @@ def load_project(path: str | os.PathLike[str]) -> tuple[Project, list[str]]:
     file that is gone). Raises ProjectError when it cannot be opened."""
     file = Path(path)
     try:
+        check_file_size(file.stat().st_size, InputLimits().max_project_bytes,
+                        f"The project file {file.name}", "max_project_bytes", ProjectError)
         data = json.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ProjectError(f"The project file {file} does not exist.") from None
-    except (OSError, UnicodeDecodeError, ValueError):
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         raise ProjectError(f"{file.name} is not a readable LSTM Studio project.") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ProjectError(f"{file.name} is not an LSTM Studio project file.")
-    data = migrate(data)
+    try:
+        data = migrate(data)
+        return _project_from(data, file)
+    except (ConfigError, TypeError, ValueError, AttributeError) as error:
+        reason = str(error) if isinstance(error, ConfigError) else "a value has the wrong type"
+        raise ProjectError(f"{file.name} cannot be opened: {reason[:1].lower()}{reason[1:]}") \
+            from None
+
+
+def _project_from(data: dict[str, Any], file: Path) -> tuple[Project, list[str]]:
+    """The Project a migrated dictionary describes: every setting strictly typed and valid
+    (a hand-edited negative batch size is refused here, not by a widget later)."""
     base = file.resolve().parent
-    data_config = config_from_dict(DataConfig, data.get("data"))
-    relatives = list(data.get("relative_sources") or [])
+    data_config = config_from_dict(DataConfig, data.get("data"), strict=True)
+    relatives = data.get("relative_sources") or []
+    if not (isinstance(relatives, list)
+            and all(item is None or isinstance(item, str) for item in relatives)):
+        raise ConfigError("Its relative source paths are not a list of paths.")
+    relatives = list(relatives)
     relatives += [None] * (len(data_config.sources) - len(relatives))
     sources: list[str] = []
     moved: dict[str, str] = {}
@@ -145,6 +167,8 @@ def load_project(path: str | os.PathLike[str]) -> tuple[Project, list[str]]:
                                    for k, v in data_config.split_overrides.items()}
     notes: list[str] = []
     model_path = data.get("model_path")
+    if model_path is not None and not isinstance(model_path, str):
+        raise ConfigError("Its model path is not a path.")
     if model_path:
         found_model = _resolve(model_path, data.get("relative_model_path"), base)
         if found_model is None:
@@ -152,15 +176,22 @@ def load_project(path: str | os.PathLike[str]) -> tuple[Project, list[str]]:
         model_path = found_model
     cleaning = data.get("cleaning") or {}
     vocabulary = data.get("vocabulary") or {}
+    tabs = data.get("tabs") or {}
+    if not (isinstance(tabs, dict) and all(isinstance(v, dict) for v in tabs.values())):
+        raise ConfigError("Its saved tab states are not a mapping of settings.")
     project = Project(
         data=data_config,
-        cleaning=config_from_dict(CleaningConfig, cleaning.get("config")),
+        cleaning=config_from_dict(CleaningConfig, cleaning.get("config"), strict=True),
         cleaning_ran=bool(cleaning.get("ran")),
-        vocabulary=config_from_dict(VocabConfig, vocabulary.get("config")),
+        vocabulary=config_from_dict(VocabConfig, vocabulary.get("config"), strict=True),
         vocabulary_built=bool(vocabulary.get("built")),
-        model=config_from_dict(ModelConfig, data.get("model")),
-        training=config_from_dict(TrainConfig, data.get("training")),
+        model=config_from_dict(ModelConfig, data.get("model"), strict=True),
+        training=config_from_dict(TrainConfig, data.get("training"), strict=True),
         model_path=model_path,
-        tabs=dict(data.get("tabs") or {}),
+        tabs=dict(tabs),
     )
+    validate_limits(project.data.limits)
+    validate_model_settings(project.model)
+    validate_training(project.training)
+    validate_vocab(project.vocabulary)
     return project, notes

@@ -4,8 +4,9 @@ Listeners (the GUI's plots, the CLI's bar, the run store) subscribe through `on_
 loop itself knows nothing about them, as in minGPT/Lightning callbacks. Per step it reads
 back the loss, gradient norm and correct count in one device sync; validation, macro-F1 and
 perplexity only run at epoch ends, so reporting never slows training down. Stop and pause
-arrive through `Progress` between batches. A NaN or infinite loss ends the run before that
-step touches the weights.
+arrive through `Progress` between batches. A NaN or infinite loss, gradient, weight or
+validation loss puts back the last verified weights and optimizer state, then stops or lowers
+the learning rate and goes on (core/divergence.py).
 
 The loop has four seams, so features change one piece instead of the loop:
 - `sampler` (core/sampling.py) plans each epoch's batches;
@@ -27,6 +28,7 @@ import torch
 
 from lstm_studio.core.batching import EncodedSet, collate
 from lstm_studio.core.config import TrainConfig, validate_training
+from lstm_studio.core.divergence import DivergenceHandler, kept_message
 from lstm_studio.core.errors import Cancelled, ConfigError
 from lstm_studio.core.evaluation import evaluate_encoded
 from lstm_studio.core.events import EpochEvent, EventHandler, RunEnded, RunStarted, StepEvent
@@ -44,6 +46,9 @@ class FitResult:
     epochs: int = 0
     seconds: float = 0.0
     best_epoch: int | None = None
+    # After a divergence: the step whose weights were restored and their validation figures.
+    recovered: dict | None = None
+    kept: str = "best epoch"  # whose weights the model ends with: best epoch, restored, initial
 
 
 def resolve_device(name: str | None) -> torch.device:
@@ -120,7 +125,7 @@ class TrainerCallback:
 
 
 class _NonFinite(Exception):
-    """A step produced a NaN/infinite loss or gradient norm (the weights were not updated)."""
+    """Training diverged and the divergence policy says stop (the message says why)."""
 
 
 def _snapshot(model: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -161,6 +166,7 @@ class Trainer:
         self.total_steps = 0
         self.optimizer: torch.optim.Optimizer | None = None
         self.scheduler: torch.optim.lr_scheduler.ReduceLROnPlateau | None = None
+        self.divergence: DivergenceHandler | None = None
 
     def _validate(self) -> dict:
         if self.valid_set is None:
@@ -192,6 +198,10 @@ class Trainer:
         self.model.train()
         if self.optimizer is None:
             self.optimizer = make_optimizer(self.model, cfg)
+        if self.divergence is None:
+            self.divergence = DivergenceHandler(
+                self.model, self.optimizer, cfg, self._validate, self.objective.selection_key,
+                self.valid_set is not None)
         if self.scheduler is None and cfg.plateau_schedule:
             self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
                 self.optimizer, mode="min", factor=cfg.plateau_factor,
@@ -218,10 +228,10 @@ class Trainer:
                 try:
                     train_metrics, step, out_of_time = self._run_epoch(
                         epoch, epochs, total_steps, started, budget)
+                    entry = self._end_epoch(epoch, epochs, train_metrics, epoch_start)
                 except _NonFinite as error:
                     status, message = "failed", str(error)
                     break
-                entry = self._end_epoch(epoch, epochs, train_metrics, epoch_start)
                 if out_of_time:
                     message = (f"Stopped at the time budget of {budget:g} s during epoch "
                                f"{epoch} (step {step} of {entry['steps']}).")
@@ -234,12 +244,19 @@ class Trainer:
             status = "stopped"
             message = f"Stopped by the user at epoch {epoch}, step {step}."
 
-        restored = self._restore(status, initial)
-        message = " ".join(part for part in (message, restored) if part).strip()
+        recovered, kept = None, "best epoch"
+        assert self.divergence is not None
+        if status == "failed":
+            recovered, state.best_state, kept = self.divergence.settle(
+                epoch, step, state.best_key, state.best_state, initial,
+                lambda: _snapshot(self.model))
+        restored = self._restore(status, initial, kept, recovered)
+        message = " ".join(part for part in (message, *self.divergence.notes, restored)
+                           if part).strip()
         if status == "finished" and not message:
             message = f"Trained {plural(len(state.history), 'epoch')}."
         result = FitResult(status, message, state.history, len(state.history),
-                           time.monotonic() - started, state.best_epoch)
+                           time.monotonic() - started, state.best_epoch, recovered, kept)
         self._hooks("on_fit_end", result)
         self.on_event(RunEnded(status, message))
         return result
@@ -247,8 +264,8 @@ class Trainer:
     def _run_epoch(self, epoch: int, epochs: int, total_steps: int, started: float,
                    budget: float | None) -> tuple[dict, int, bool]:
         """Train one epoch; returns (its training figures, last step, out of time?)."""
-        assert self.optimizer is not None
-        model, state = self.model, self.state
+        assert self.optimizer is not None and self.divergence is not None
+        model, state, guard = self.model, self.state, self.divergence.guard
         model.train()
         params = [p for p in model.parameters() if p.requires_grad]
         clip = (self.config.grad_clip if self.config.grad_clip and self.config.grad_clip > 0
@@ -275,12 +292,15 @@ class Trainer:
             if not (math.isfinite(loss_value) and math.isfinite(norm_value)):
                 what = "loss" if not math.isfinite(loss_value) else "gradient norm"
                 value = loss_value if what == "loss" else norm_value
-                raise _NonFinite(
-                    f"Training stopped at epoch {epoch}, step {step}: the {what} became "
-                    f"{'NaN' if math.isnan(value) else 'infinite'}; try a lower learning rate "
-                    "or gradient clipping (the last good weights were kept).")
+                failure = self.divergence.diverged(f"epoch {epoch}, step {step}", what,
+                                                   "NaN" if math.isnan(value) else "infinite")
+                if failure is None:
+                    continue  # backed off: on with the next batch
+                raise _NonFinite(failure)
+            guard.offer()  # the weights this loss came from just proved themselves
             self.optimizer.step()
             state.global_step += 1
+            guard.stepped(state.global_step)
             busy += time.monotonic() - tick
             epoch_tokens += batch.tokens
             count = batch.tokens if lm else len(indices)
@@ -306,12 +326,14 @@ class Trainer:
 
     def _end_epoch(self, epoch: int, epochs: int, figures: dict, epoch_start: float) -> dict:
         """Validate, keep the best weights, record the epoch, step the schedule."""
-        assert self.optimizer is not None
+        assert self.optimizer is not None and self.divergence is not None
         state = self.state
         if self.progress is not None:
             self.progress.update(state.global_step, self.total_steps,
                                  f"Validating epoch {epoch}")
-        metrics = self._validate()
+        failure, metrics = self.divergence.checked_validation(epoch)
+        if failure is not None:
+            raise _NonFinite(failure)
         key = self.objective.selection_key(metrics, figures["train_loss"])
         improved = state.best_key is None or key > state.best_key
         if improved:
@@ -346,11 +368,14 @@ class Trainer:
         self._hooks("on_epoch_end", {**entry, "steps": figures["steps"]})
         return {**entry, "steps": figures["steps"]}
 
-    def _restore(self, status: str, initial: dict[str, torch.Tensor]) -> str:
+    def _restore(self, status: str, initial: dict[str, torch.Tensor], kept: str = "best epoch",
+                 recovered: dict | None = None) -> str:
         """Put back the best validated weights (or, failing that, the last finite ones)."""
         state, model = self.state, self.model
         if state.best_state is not None and (self.config.restore_best or status != "finished"):
             model.load_state_dict(state.best_state)
+            if kept != "best epoch":
+                return kept_message(kept, recovered)
             if state.best_epoch == len(state.history) and status == "finished":
                 return ""
             return f"Kept the weights of the best epoch ({state.best_epoch})."

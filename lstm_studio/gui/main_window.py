@@ -54,6 +54,7 @@ TAB_CLASSES: tuple[tuple[str, TabFactory], ...] = (
     ("Inspect", InspectTab),
 )
 PROJECT_FILTER = f"LSTM Studio project (*{SUFFIX});;All files (*)"
+MODEL_SUFFIX = ".safetensors"
 
 
 def app_icon() -> QIcon:
@@ -190,6 +191,14 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.data_tab)
         return self.data_tab.load_paths(list(paths))
 
+    def open_model_file(self, path: str) -> BackgroundTask | None:
+        """Hand a model file to the tab that loads models (the Train tab's Use page)."""
+        train = self.tab_of(TrainTab)
+        if train is None:
+            return None
+        self.tabs.setCurrentWidget(train)
+        return train.open_model_file(path)
+
     def open_sample(self, kind: str = "reviews") -> BackgroundTask:
         from lstm_studio.resources_path import sample_paths
 
@@ -215,6 +224,8 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
         if len(paths) == 1 and paths[0].endswith(SUFFIX):
             self.open_project(paths[0])
+        elif len(paths) == 1 and paths[0].lower().endswith(MODEL_SUFFIX):
+            self.open_model_file(paths[0])
         else:
             self.open_paths(paths)
 

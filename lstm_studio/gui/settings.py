@@ -7,7 +7,7 @@ file layout is known in one place and can change under a version number.
 Layout history (`meta/version`):
 - 1: no version key. Configs as JSON under `options/<name>`, written from three places.
 - 2: configs under `configs/<name>` (exactly `config_to_dict` of a core config, read back
-  field by field through `core.config_check`), the version key added.
+  field by field through `core.config.config_from_dict`), the version key added.
 
 `migrate()` runs on first access and upgrades older files in place. A file written by a
 newer version (a higher number) is read as far as the keys are understood but never written,
@@ -28,8 +28,7 @@ from typing import TypeVar
 from PySide6.QtCore import QByteArray, QSettings
 
 from lstm_studio import APP_NAME
-from lstm_studio.core.config import config_to_dict
-from lstm_studio.core.config_check import config_from_untrusted
+from lstm_studio.core.config import config_from_dict, config_to_dict
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +141,8 @@ def load_config(name: str, cls: type[C]) -> C:
 
     Fields that are missing or hold a wrong-typed value get their defaults; the others keep
     their saved values."""
-    config, refused = config_from_untrusted(cls, _read_json(f"configs/{name}"))
+    refused: list[str] = []
+    config = config_from_dict(cls, _read_json(f"configs/{name}"), refused=refused)
     if refused:
         log.warning("Settings %s: ignored unusable %s", name, ", ".join(refused))
     return config

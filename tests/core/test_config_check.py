@@ -12,9 +12,14 @@ from lstm_studio.core.config import (
     ModelConfig,
     TrainConfig,
     VocabConfig,
+    config_from_dict,
     config_to_dict,
 )
-from lstm_studio.core.config_check import config_from_untrusted
+
+
+def config_from_untrusted(cls: type, data: object) -> tuple[object, list[str]]:
+    refused: list[str] = []
+    return config_from_dict(cls, data, refused=refused), refused  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("cls", [DataConfig, CleaningConfig, VocabConfig, ModelConfig,

@@ -134,15 +134,18 @@ def test_pause_then_resume_finishes_the_run() -> None:
     assert outcome[0].status == "finished"
 
 
-def test_an_infinite_loss_stops_with_a_clear_message_and_keeps_good_weights() -> None:
+def test_an_infinite_loss_stops_with_a_clear_message_and_keeps_verified_weights() -> None:
+    """The 4th loss is infinite, so the weights it was computed from (after 3 updates) are
+    suspect; the last verified ones are those the 3rd, finite, loss came from."""
     model, data = setup()
     calls = {"n": 0}
-    before: dict = {}
+    verified: dict = {}
 
     def poison(module, inputs, output):
         calls["n"] += 1
+        if calls["n"] == 3:
+            verified.update({k: v.clone() for k, v in model.state_dict().items()})
         if calls["n"] == 4:
-            before.update({k: v.clone() for k, v in model.state_dict().items()})
             return output * float("inf")
         return output
 
@@ -150,11 +153,12 @@ def test_an_infinite_loss_stops_with_a_clear_message_and_keeps_good_weights() ->
     result, events = run(model, data, epochs=3)
     assert result.status == "failed"
     assert "infinite" in result.message or "NaN" in result.message
-    assert "epoch 1, step 4" in result.message
+    assert "epoch 1, step 4" in result.message and "(after step 2)" in result.message
+    assert result.recovered is not None and result.recovered["restored_step"] == 2
     assert isinstance(events[-1], RunEnded) and events[-1].status == "failed"
     assert sum(isinstance(e, StepEvent) for e in events) == 3
     for key, value in model.state_dict().items():
-        assert torch.equal(value, before[key]), key  # the bad step never touched the weights
+        assert torch.equal(value, verified[key]), key
 
 
 def test_a_huge_learning_rate_ends_in_failure_not_garbage() -> None:

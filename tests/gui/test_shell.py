@@ -6,15 +6,12 @@ from __future__ import annotations
 import csv
 import subprocess
 import sys
-import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
 
-import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import QApplication
+from drops import drop
+from PySide6.QtGui import QKeySequence
 
 from lstm_studio.gui import settings
 
@@ -42,26 +39,6 @@ def write_csv(path: Path, rows: int) -> Path:
             writer.writerow([f"{POS[i % 3] if i % 2 else NEG[i % 3]} số {i}",
                              "pos" if i % 2 else "neg"])
     return path
-
-
-@pytest.fixture(autouse=True)
-def _no_drag_deprecation_noise() -> None:
-    """QDragEnterEvent's only Python constructor is marked deprecated in Qt 6.12."""
-    warnings.filterwarnings("ignore", message=".*QDragEnterEvent.*", category=DeprecationWarning)
-
-
-def drop(window: Any, paths: list[Path]) -> None:
-    """A real drag-enter + drop, as the window receives them from the desktop."""
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    enter = QDragEnterEvent(QPoint(50, 50), Qt.DropAction.CopyAction, mime,
-                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(window, enter)
-    assert enter.isAccepted()
-    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime,
-                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(window, event)
-    assert event.isAccepted()
 
 
 def wait_idle(qtbot: Any, window: Any) -> None:

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from lstm_studio.core.config import PRESETS, ModelConfig, TrainConfig
+from lstm_studio.core.model_size import weight_shapes
 from lstm_studio.gui.train.form import TrainForm
 from lstm_studio.gui.train.job import EventBatcher
-from lstm_studio.gui.train.model_summary import weight_shapes
 from lstm_studio.gui.train.plots import TrainPlots
 from lstm_studio.gui.widgets.plot_parts import legend_covers_data, legend_names
 

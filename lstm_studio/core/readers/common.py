@@ -114,10 +114,42 @@ def binary_kind(data: bytes, encoding: str | None = None) -> str | None:
     return None
 
 
-def decode(data: bytes, where: str, encoding: str | None = None) -> str:
+def bomless_utf16(data: bytes, encoding: str | None = None) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when the bytes read like UTF-16 text saved without a
+    byte-order mark (the NUL high bytes of ASCII letters all on one side), else None."""
+    if encoding or data.startswith(_UTF16_BOMS):
+        return None
+    head = data[:4096]
+    head = head[:len(head) - len(head) % 2]
+    if len(head) < 4:
+        return None
+    pairs = len(head) // 2
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if odd >= 0.3 * pairs and even <= 0.02 * pairs:
+        return "utf-16-le"
+    if even >= 0.3 * pairs and odd <= 0.02 * pairs:
+        return "utf-16-be"
+    return None
+
+
+def refuse_binary(data: bytes, where: str, encoding: str | None, noun: str) -> None:
+    """DataError when `data` is not text: a named binary format, or UTF-16 without a BOM
+    (which only needs its encoding named)."""
+    wide = bomless_utf16(data, encoding)
+    if wide:
+        raise DataError(f"{where} looks like UTF-16 text without a byte-order mark; open it "
+                        f"with --encoding {wide}.")
+    what = binary_kind(data, encoding)
+    if what:
+        raise DataError(f"{where} is {what}, not {noun}.")
+
+
+def decode(data: bytes, where: str, encoding: str | None = None, partial: bool = False) -> str:
     """Bytes to text: the given encoding, else UTF-8 (BOM optional) or UTF-16 by its BOM.
 
     Line endings become "\\n". An undecodable byte raises DataError with its offset in the file.
+    `partial` says the bytes were cut at a budget, so a character split by the cut at the very
+    end is dropped instead of reported.
     """
     skip = 0
     if encoding:
@@ -131,8 +163,10 @@ def decode(data: bytes, where: str, encoding: str | None = None) -> str:
         codec = "utf-16"  # consumes the BOM itself
     else:
         codec = "utf-8"
+    body = data[skip:] if skip else data
     try:
-        text = (data[skip:] if skip else data).decode(codec)
+        text = (codecs.getincrementaldecoder(codec)().decode(body, final=False) if partial
+                else body.decode(codec))
     except LookupError as error:
         raise DataError(f"Unknown text encoding '{encoding}' (try utf-8, utf-16 or cp1258).") \
             from error
@@ -147,14 +181,13 @@ def decode(data: bytes, where: str, encoding: str | None = None) -> str:
     return text
 
 
-def decode_document(data: bytes, where: str, encoding: str | None) -> str:
+def decode_document(data: bytes, where: str, encoding: str | None,
+                    partial: bool = False) -> str:
     """One file = one document: refuse binary content, decode, trim surrounding whitespace."""
-    # Two C-level scans first: almost every document skips binary_kind altogether.
-    what = binary_kind(data, encoding) if b"\x00" in data or data.startswith(_SIGNATURES) \
-        else None
-    if what:
-        raise DataError(f"{where} is {what}, not a text document.")
-    return decode(data, where, encoding).strip()
+    # Two C-level scans first: almost every document skips the binary checks altogether.
+    if b"\x00" in data or data.startswith(_SIGNATURES):
+        refuse_binary(data, where, encoding, "a text document")
+    return decode(data, where, encoding, partial).strip()
 
 
 def find_column(names: list[str], wanted: str | None, candidates: tuple[str, ...],

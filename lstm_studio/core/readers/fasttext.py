@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lstm_studio.core.errors import DataError
+from lstm_studio.core.limits import ReadBudget
 from lstm_studio.core.readers.common import Record, SourceRead, Tick
 from lstm_studio.core.wording import plural
 
@@ -29,7 +30,9 @@ def looks_like_fasttext(text: str, sample: int = 20) -> bool:
     return seen > 0
 
 
-def read_fasttext(path: Path, text: str, tick: Tick) -> SourceRead:
+def read_fasttext(path: Path, text: str, tick: Tick,
+                  budget: ReadBudget | None = None) -> SourceRead:
+    budget = budget or ReadBudget()
     records: list[Record] = []
     multi = 0
     lines = text.split("\n")
@@ -47,7 +50,8 @@ def read_fasttext(path: Path, text: str, tick: Tick) -> SourceRead:
                 f"{path.name}:line {number} has no {PREFIX}<name> label at the start."
             )
         multi += len(labels) > 1
-        records.append((" ".join(words).strip(), labels[0], None, f"{path.name}:line {number}"))
+        records.append((budget.document_text(" ".join(words).strip()), labels[0], None,
+                        f"{path.name}:line {number}"))
         if number % 10000 == 0:
             tick(number, len(lines))
     notes = ([f"{plural(multi, 'line')} had several labels; the first one was used"]

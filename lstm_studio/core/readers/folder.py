@@ -1,28 +1,63 @@
-"""A labelled folder tree on disk (see `tree` for how labels and splits are read from it)."""
+"""A labelled folder tree on disk (see `tree` for how labels and splits are read from it).
+
+The walk stops at the budgets (files, folder depth) instead of listing first, and each file
+is read only up to the per-document budget, so a folder holding a 20 GB "review" costs 4 MB.
+Symbolic links to folders are not followed (a link loop cannot trap the walk); links to files
+are read like files.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from lstm_studio.core.errors import DataError
+from lstm_studio.core.limits import ReadBudget
 from lstm_studio.core.readers.common import Record, SourceRead, Tick, decode_document
 from lstm_studio.core.readers.tree import HIDDEN_PREFIXES, plan_tree
 
 
-def list_files(root: Path) -> list[str]:
-    """Every file under `root` as a '/'-separated relative name, hidden folders pruned."""
+def list_files(root: Path, budget: ReadBudget | None = None) -> list[str]:
+    """Every regular file under `root` as a '/'-separated relative name, hidden folders
+    pruned. Pipes, sockets and devices are left out: opening a pipe would wait forever."""
+    budget = budget or ReadBudget()
+    what = f"The folder {root}"
     names: list[str] = []
-    for directory, subdirs, files in os.walk(root):
-        subdirs[:] = [d for d in subdirs if not d.startswith(HIDDEN_PREFIXES)]
-        rel = os.path.relpath(directory, root)
-        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
-        names.extend(prefix + name for name in files)
+    pending = [("", str(root))]
+    while pending:
+        prefix, directory = pending.pop()
+        budget.check_depth(prefix + "x", what)
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if not entry.name.startswith(HIDDEN_PREFIXES):
+                        pending.append((prefix + entry.name + "/", entry.path))
+                elif entry.is_file():
+                    names.append(prefix + entry.name)
+        budget.check_entries(len(names), what, "files")
     return names
 
 
-def read_folder(root: Path, encoding: str | None, tick: Tick) -> SourceRead:
-    plan = plan_tree(list_files(root), strip_wrapper=False)
+def read_document_file(path: str, budget: ReadBudget) -> tuple[bytes, bool]:
+    """One file's bytes up to the per-document budget, and whether it was cut there."""
+    cap = budget.limits.max_document_bytes
+    # Unbuffered raw reads: no Path objects, no buffer layer (about 2x faster).
+    with open(path, "rb", buffering=0) as handle:
+        info = os.fstat(handle.fileno())
+        if stat.S_ISREG(info.st_mode) and info.st_size <= cap:
+            data = handle.readall()
+            if len(data) <= cap:  # it may have grown since
+                return data, False
+            return data[:cap], True
+        data = handle.read(cap + 1) or b""  # a file that lies about its size
+    return (data[:cap], True) if len(data) > cap else (data, False)
+
+
+def read_folder(root: Path, encoding: str | None, tick: Tick,
+                budget: ReadBudget | None = None) -> SourceRead:
+    budget = budget or ReadBudget()
+    plan = plan_tree(list_files(root, budget), strip_wrapper=False)
     if not plan.entries:
         raise DataError(f"The folder {root} contains no .txt documents.")
     records: list[Record] = []
@@ -31,12 +66,11 @@ def read_folder(root: Path, encoding: str | None, tick: Tick) -> SourceRead:
     for index, (name, label, split) in enumerate(plan.entries):
         where = f"{root.name}/{name}"
         try:
-            # Unbuffered raw reads: no Path objects, no buffer layer (about 2x faster).
-            with open(prefix + name, "rb", buffering=0) as handle:
-                data = handle.readall()
+            data, cut = read_document_file(prefix + name, budget)
         except OSError as error:
             raise DataError(f"Cannot read {root / name}: {error.strerror}.") from error
-        records.append((decode_document(data, where, encoding), label, split, where))
+        budget.took(data, cut, where)
+        records.append((decode_document(data, where, encoding, cut), label, split, where))
         if index % 2000 == 0:
             tick(index, total)
     return SourceRead(kind="folder", records=records, notes=list(plan.notes))

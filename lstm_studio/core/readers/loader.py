@@ -12,11 +12,12 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from lstm_studio.core.config import DataConfig
+from lstm_studio.core.config import DataConfig, validate_limits
 from lstm_studio.core.dataset import Dataset, Document, SourceInfo
 from lstm_studio.core.errors import DataError
+from lstm_studio.core.limits import ReadBudget
 from lstm_studio.core.progress import Progress
-from lstm_studio.core.readers.common import SourceRead, Tick, binary_kind, decode
+from lstm_studio.core.readers.common import SourceRead, Tick, decode, refuse_binary
 from lstm_studio.core.readers.fasttext import looks_like_fasttext, read_fasttext
 from lstm_studio.core.readers.folder import read_folder
 from lstm_studio.core.readers.jsonl import read_jsonl
@@ -63,20 +64,31 @@ def _expand(path: Path) -> tuple[list[Path], str | None]:
     raise DataError(f"The folder {path} contains no .txt documents or data files.")
 
 
-def _read(path: Path, config: DataConfig, tick: Tick) -> SourceRead:
+def _read_file(path: Path, budget: ReadBudget) -> bytes:
+    """A whole data file, refused before reading when it cannot fit the load's budget."""
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            budget.check_file(size, str(path))
+            # Files like /proc's report size 0: read those only up to what is left.
+            data = handle.read() if size else handle.read(budget.remaining() + 1)
+    except OSError as error:
+        raise DataError(f"Cannot read {path}: {error.strerror}.") from error
+    budget.charge(len(data), str(path))
+    return data
+
+
+def _read(path: Path, config: DataConfig, tick: Tick, budget: ReadBudget) -> SourceRead:
     if path.is_dir():
-        return read_folder(path, config.encoding, tick)
+        return read_folder(path, config.encoding, tick, budget)
+    if not path.is_file():  # a pipe or a device: opening it could wait forever
+        raise DataError(f"{path} is not a regular file or folder.")
     suffix = path.suffix.lower()
     kind = FILE_KINDS.get(suffix)
     if kind == "zip":
-        return read_zip(path, config.encoding, tick)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise DataError(f"Cannot read {path}: {error.strerror}.") from error
-    what = binary_kind(data, config.encoding)
-    if what:
-        raise DataError(f"{path} is {what}, not a text dataset.")
+        return read_zip(path, config.encoding, tick, budget)
+    data = _read_file(path, budget)
+    refuse_binary(data, str(path), config.encoding, "a text dataset")
     if kind is None:
         shown = f"type '{suffix}'" if suffix else "type (no extension)"
         raise DataError(f"{path} has an unsupported file {shown}; open {SUPPORTED}.")
@@ -84,14 +96,15 @@ def _read(path: Path, config: DataConfig, tick: Tick) -> SourceRead:
         raise DataError(f"{path} is empty.")
     if kind == "table":
         return read_table(path, data, config.encoding, config.text_column,
-                          config.label_column, tick)
+                          config.label_column, tick, budget)
     if kind == "jsonl":
         return read_jsonl(path, data, config.encoding, config.text_column,
-                          config.label_column, tick)
+                          config.label_column, tick, budget)
     text = decode(data, str(path), config.encoding)
+    del data  # the text replaces the bytes; do not hold both for the whole parse
     if kind == "fasttext" or looks_like_fasttext(text):
-        return read_fasttext(path, text, tick)
-    return read_corpus(path, text)
+        return read_fasttext(path, text, tick, budget)
+    return read_corpus(path, text, budget)
 
 
 def _override_for(path: Path, given: str, overrides: dict[str, str]) -> str | None:
@@ -117,6 +130,8 @@ def load_sources(paths: Sequence[str | Path], config: DataConfig | None = None,
     config = config or DataConfig()
     if not paths:
         raise DataError("No dataset source was given.")
+    validate_limits(config.limits)
+    budget = ReadBudget(config.limits)
     targets: list[tuple[Path, str, str | None]] = []  # (path, as given, expansion note)
     for given in paths:
         path = Path(given).expanduser()
@@ -138,9 +153,12 @@ def load_sources(paths: Sequence[str | Path], config: DataConfig | None = None,
                 progress.update(done, total, f"Reading {_name}")
 
         override = _override_for(path, given, config.split_overrides)
-        read = _read(path, config, tick)
+        read = _read(path, config, tick, budget)
         if note:
             read.notes.insert(0, note)
+        cut = budget.take_cut_note()
+        if cut:
+            read.notes.append(cut)
         reads.append(read)
         provided = {record[2] for record in read.records}
         plans.append(SplitPlan(
@@ -162,11 +180,11 @@ def load_sources(paths: Sequence[str | Path], config: DataConfig | None = None,
                                   notes=tuple(read.notes + plan.notes)))
         if progress is not None:
             progress.update(len(read.records), len(read.records), f"Read {path.name}")
-    _check_labels(documents)
+    _check_labels(documents, budget)
     return Dataset(documents=documents, sources=sources)
 
 
-def _check_labels(documents: list[Document]) -> None:
+def _check_labels(documents: list[Document], budget: ReadBudget) -> None:
     labels: dict[str, int] = {}
     unlabelled: Document | None = None
     for doc in documents:
@@ -174,6 +192,7 @@ def _check_labels(documents: list[Document]) -> None:
             unlabelled = unlabelled or doc
         else:
             labels[doc.label] = labels.get(doc.label, 0) + 1
+    budget.check_labels(len(labels))
     if labels and unlabelled is not None:
         raise DataError(
             f"{unlabelled.source} has no label while other documents do; label every document "

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from lstm_studio.core.errors import DataError
+from lstm_studio.core.limits import ReadBudget
 from lstm_studio.core.readers.common import (
     LABEL_COLUMNS,
     SPLIT_COLUMNS,
@@ -44,7 +45,9 @@ def detect_delimiter(text: str, suffix: str) -> str:
 
 
 def read_table(path: Path, data: bytes, encoding: str | None, text_column: str | None,
-               label_column: str | None, tick: Tick) -> SourceRead:
+               label_column: str | None, tick: Tick,
+               budget: ReadBudget | None = None) -> SourceRead:
+    budget = budget or ReadBudget()
     text = decode(data, str(path), encoding)
     kind = "tsv" if path.suffix.lower() == ".tsv" else "csv"
     delimiter = detect_delimiter(text, path.suffix.lower())
@@ -88,7 +91,7 @@ def read_table(path: Path, data: bytes, encoding: str | None, text_column: str |
                         "(val, dev) or test."
                     )
             label = clean_label(row[label_index]) if label_index is not None else None
-            records.append((row[text_index].strip(), label, split, where))
+            records.append((budget.document_text(row[text_index].strip()), label, split, where))
             if len(records) % 5000 == 0:
                 tick(start, total)
     except csv.Error as error:

@@ -11,24 +11,28 @@ import re
 from pathlib import Path
 
 from lstm_studio.core.errors import DataError
+from lstm_studio.core.limits import ReadBudget
 from lstm_studio.core.readers.common import Record, SourceRead
 
 _BLANK_LINES = re.compile(r"\n[ \t]*\n")
 
 
-def read_corpus(path: Path, text: str) -> SourceRead:
+def read_corpus(path: Path, text: str, budget: ReadBudget | None = None) -> SourceRead:
+    budget = budget or ReadBudget()
     records: list[Record] = []
     if _BLANK_LINES.search(text.strip()):
         unit, number = "paragraph", 0
         for block in _BLANK_LINES.split(text):
             if block.strip():
                 number += 1
-                records.append((block.strip(), None, None, f"{path.name}:paragraph {number}"))
+                records.append((budget.document_text(block.strip()), None, None,
+                                f"{path.name}:paragraph {number}"))
     else:
         unit = "line"
         for number, line in enumerate(text.split("\n"), start=1):
             if line.strip():
-                records.append((line.strip(), None, None, f"{path.name}:line {number}"))
+                records.append((budget.document_text(line.strip()), None, None,
+                                f"{path.name}:line {number}"))
     if not records:
         raise DataError(f"{path} is empty.")
     note = ("one document per paragraph (blank lines separate documents)" if unit == "paragraph"

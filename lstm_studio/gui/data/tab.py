@@ -47,6 +47,7 @@ from lstm_studio.resources_path import sample_paths
 if TYPE_CHECKING:
     from lstm_studio.core.summary import DatasetSummary
 
+SHOWN_CHARS = 100_000  # of a selected document (a whole novel-length review is still shown)
 FILE_FILTERS = ("Datasets (*.csv *.tsv *.jsonl *.json *.txt *.zip *.ft);;All files (*)")
 
 
@@ -322,8 +323,11 @@ class DataTab(QWidget):
         if not rows:
             return
         doc = self.model.document(rows[0].row())
+        # Laying out megabytes of one line stalls the window for seconds: show the start.
+        rest = len(doc.text) - SHOWN_CHARS
+        more = f"\n\n[… {rest:,} more characters]" if rest > 0 else ""
         self.full_text.setPlainText(f"[{doc.label or '—'} · {doc.split} · {doc.source}]\n\n"
-                                    f"{doc.text}")
+                                    f"{doc.text[:SHOWN_CHARS]}{more}")
 
     def _on_apply_splits(self, config: DataConfig) -> None:
         if not config.sources:

@@ -36,6 +36,7 @@ from lstm_studio.core.errors import ConfigError
 from lstm_studio.gui.train.model_summary import ModelSummary
 from lstm_studio.gui.train.preloader import TorchPreloader, available_devices
 from lstm_studio.gui.widgets.binder import FieldBinder
+from lstm_studio.gui.widgets.model_cost import ModelCost
 
 CELL_CHOICES: tuple[tuple[str, str], ...] = (
     ("RNN (tanh)", "rnn-tanh"),
@@ -47,6 +48,8 @@ TASK_CHOICES: tuple[tuple[str, str], ...] = (("Classification", "classify"),
                                              ("Language model", "lm"))
 POOLING_CHOICES: tuple[tuple[str, str], ...] = (("Last token", "last"), ("Mean", "mean"),
                                                 ("Max", "max"))
+NAN_CHOICES: tuple[tuple[str, str], ...] = (("Stop", "stop"), ("Lower the rate and go on",
+                                                                 "backoff"))
 OPTIMIZER_CHOICES: tuple[tuple[str, str], ...] = (("Adam", "adam"), ("AdamW", "adamw"),
                                                   ("SGD", "sgd"))
 CUSTOM = "Custom"
@@ -126,10 +129,12 @@ class TrainForm(QWidget):
         self.problem_label.setStyleSheet("color: #b00020;")
         self.problem_label.setVisible(False)
         self.summary = ModelSummary()
+        self.cost = ModelCost()  # parameters and training memory, red when it cannot fit
         layout = QVBoxLayout(self)
         layout.addWidget(self._model_box())
         layout.addWidget(self._train_box())
         layout.addWidget(self.problem_label)
+        layout.addWidget(self.cost)
         layout.addWidget(self.summary, 1)
         self.model_binder.changed.connect(self._on_edit)
         self.train_binder.changed.connect(self._on_edit)
@@ -192,6 +197,13 @@ class TrainForm(QWidget):
         self.seed = _spin(0, 2**31 - 1)
         self.device = _combo((("cpu", "cpu"),))
         self.threads = _spin(0, 256, "auto")
+        self.on_nan = _combo(NAN_CHOICES, "When the loss becomes NaN or infinite, the last "
+                             "verified weights are restored; then training stops, or lowers "
+                             "the learning rate and goes on.")
+        self.nan_retries = _spin(0, 20, tip="How many times the learning rate may be lowered "
+                                 "before training stops.")
+        self.nan_backoff = _real(0.01, 0.99, 0.1, tip="The factor applied to the learning "
+                                 "rate at each retry.")
         # Momentum only means something to SGD; other optimisers get 0 in the config.
         self.train_binder.bind_custom(("momentum",), self.momentum, self._read_momentum,
                                       lambda config: self.momentum.setValue(config.momentum))
@@ -208,7 +220,9 @@ class TrainForm(QWidget):
             ("", "restore_best", self.restore_best),
             ("Time budget", "time_budget_s", self.time_budget_s),
             ("Max length", "max_len", self.max_len), ("Seed", "seed", self.seed),
-            ("Device", "device", self.device), ("CPU threads", "threads", self.threads)))
+            ("Device", "device", self.device), ("CPU threads", "threads", self.threads),
+            ("On NaN", "on_nan", self.on_nan), ("NaN retries", "nan_retries", self.nan_retries),
+            ("Backoff factor", "nan_backoff", self.nan_backoff)))
 
     @staticmethod
     def _group(title: str, binder: FieldBinder[ModelConfig] | FieldBinder[TrainConfig],
@@ -300,6 +314,7 @@ class TrainForm(QWidget):
         self.problem_label.setText(self._problem or "")
         self.problem_label.setVisible(self._problem is not None)
         self.summary.show_config(model)
+        self.cost.show_cost(model, self.train_config())
         if was_valid != (self._problem is None):
             self.validity_changed.emit(self._problem is None)
         self.changed.emit()
@@ -312,6 +327,9 @@ class TrainForm(QWidget):
         plateau = self.plateau_schedule.isChecked()
         self.plateau_factor.setEnabled(plateau)
         self.plateau_patience.setEnabled(plateau)
+        backoff = self.on_nan.currentData() == "backoff"
+        self.nan_retries.setEnabled(backoff)
+        self.nan_backoff.setEnabled(backoff)
 
     def _on_torch_loaded(self) -> None:
         current = self.device.currentData()

@@ -80,6 +80,11 @@ class TrainTab(QWidget):
             signal.connect(self._on_data_changed)
         self._on_data_changed()
 
+    def open_model_file(self, path: str) -> BackgroundTask | None:
+        """A model file dropped on the window: load it on the Use page."""
+        self.pages.setCurrentWidget(self.use_view)
+        return self.use_view.load_model_file(path)
+
     # ----- state -----------------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

@@ -233,9 +233,13 @@ class UseView(QWidget):
         if self.loader.is_busy() or not self._loading_allowed:
             return None
         paths = dialogs.open_files(self, "Load model", "", MODEL_FILTER)
-        if not paths:
+        return self.load_model_file(paths[0], on_done) if paths else None
+
+    def load_model_file(self, path: str, on_done: OnDone | None = None
+                        ) -> BackgroundTask | None:
+        """Load a model file in the background (a failure keeps the current model)."""
+        if self.loader.is_busy() or not self._loading_allowed:
             return None
-        path = paths[0]
 
         def job(_progress: Progress, _emit: Emit) -> ModelBundle:
             from lstm_studio.core.checkpoint import load_checkpoint
