@@ -3,8 +3,10 @@
 PyTorch's fused kernels hide the gates; this module recomputes them with the module's own weights
 (see fused.py) using exactly PyTorch's equations, so a trace can show every term and a gradient
 can be taken with respect to each h_t. Tracing and gradient flow both run through `unroll`, so
-what the user inspects and what is differentiated is the same computation. Exactness against
-nn.LSTM / nn.GRU / nn.RNN is a property test (tests/core/test_gates_exact.py).
+what the user inspects and what is differentiated is the same computation. What-if edits
+(interventions.py: clamp a unit of h or c, force a gate) are applied inside `_step`, so every
+consumer of the recurrence sees the edited cell; a step without edits runs exactly as before.
+Exactness against nn.LSTM / nn.GRU / nn.RNN is a property test (tests/core/test_gates_exact.py).
 
 Equations (PyTorch's documentation, gate blocks in PyTorch's fused order):
   LSTM  i,f,o = σ(W_i·x + b_i + W_h·h + b_h), g = tanh(...), c' = f⊙c + i⊙g, h' = o⊙tanh(c')
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 import torch
 
 from lstm_studio.core.gates.fused import DIRECTIONS, CellParams, gate_rows
+from lstm_studio.core.gates.interventions import DirectionEdits, Intervention, compile_edits
 
 
 @dataclass
@@ -48,11 +51,22 @@ class Unrolled:
     records: dict[tuple[int, str], Record] = field(default_factory=dict)
     # Last layer's h_t tensors in position order per direction (graph nodes, for gradients).
     last_states: dict[str, list[torch.Tensor]] = field(default_factory=dict)
+    # Where what-if edits replaced a computed value: {(layer, direction): {series: [T, H]}}.
+    edit_masks: dict[tuple[int, str], dict[str, torch.Tensor]] = field(default_factory=dict)
 
 
-def _step(params: CellParams, gi: torch.Tensor, h: torch.Tensor, c: torch.Tensor | None):
-    """One cell step from the precomputed input term `gi` (W_ih·x, no bias)."""
+def _step(params: CellParams, gi: torch.Tensor, h: torch.Tensor, c: torch.Tensor | None,
+          edits: DirectionEdits | None = None, t: int = 0):
+    """One cell step from the precomputed input term `gi` (W_ih·x, no bias).
+
+    With `edits`, step t's forced gates replace their activations before use, a clamped c_t
+    replaces the new cell state before h_t is computed from it, and a clamped h_t comes last.
+    """
     hidden = params.hidden_size
+    apply = DirectionEdits.apply
+    act_edit = edits.act if edits is not None else None
+    c_edit = edits.c if edits is not None else None
+    h_edit = edits.h if edits is not None else None
     gh = h @ params.w_hh.T
     a_in = gi + params.b_ih
     a_h = gh + params.b_hh
@@ -63,27 +77,31 @@ def _step(params: CellParams, gi: torch.Tensor, h: torch.Tensor, c: torch.Tensor
             torch.tanh(pre[:, 2 * hidden: 3 * hidden]),  # g
             torch.sigmoid(pre[:, 3 * hidden:]),  # o
         ], dim=1)
+        act = apply(act_edit, t, act)
         i, f = act[:, :hidden], act[:, hidden: 2 * hidden]
         g, o = act[:, 2 * hidden: 3 * hidden], act[:, 3 * hidden:]
-        c_new = f * c + i * g
-        h_new = o * torch.tanh(c_new)
+        c_new = apply(c_edit, t, f * c + i * g)
+        h_new = apply(h_edit, t, o * torch.tanh(c_new))
         return gh, pre, act, h_new, c_new
     if params.cell == "gru":
         rz = torch.sigmoid(a_in[:, : 2 * hidden] + a_h[:, : 2 * hidden])
+        if act_edit is not None:
+            rz = apply((act_edit[0][:, : 2 * hidden], act_edit[1][:, : 2 * hidden]), t, rz)
         r, z = rz[:, :hidden], rz[:, hidden:]
         pre_n = a_in[:, 2 * hidden:] + r * a_h[:, 2 * hidden:]
         n = torch.tanh(pre_n)
         pre = torch.cat([a_in[:, : 2 * hidden] + a_h[:, : 2 * hidden], pre_n], dim=1)
         act = torch.cat([rz, n], dim=1)
-        h_new = (1 - z) * n + z * h
+        h_new = apply(h_edit, t, (1 - z) * n + z * h)
         return gh, pre, act, h_new, None
     pre = a_in + a_h
     act = torch.relu(pre) if params.nonlinearity == "relu" else torch.tanh(pre)
-    return gh, pre, act, act, None
+    return gh, pre, act, apply(h_edit, t, act), None
 
 
 def run_direction(params: CellParams, x: torch.Tensor, lengths: torch.Tensor, h0: torch.Tensor,
-                  c0: torch.Tensor | None, reverse: bool, record: bool):
+                  c0: torch.Tensor | None, reverse: bool, record: bool,
+                  edits: DirectionEdits | None = None):
     """Unroll one layer/direction over x [B, T, In]; positions past a length keep their state.
 
     Returns (h_list in position order, h_last, c_last, Record | None).
@@ -105,7 +123,8 @@ def run_direction(params: CellParams, x: torch.Tensor, lengths: torch.Tensor, h0
                      act=empty(fused), c=empty(hidden) if is_lstm else None, h=empty(hidden))
     order = range(steps - 1, -1, -1) if reverse else range(steps)
     for t in order:
-        gh, pre, act, h_new, c_new = _step(params, input_terms[:, t], h, c)
+        step_edits = edits if edits is not None and edits.active[t] else None
+        gh, pre, act, h_new, c_new = _step(params, input_terms[:, t], h, c, step_edits, t)
         live = (t < lengths).unsqueeze(1)
         if rec is not None:
             rec.h_prev[:, t] = h
@@ -130,10 +149,13 @@ def run_direction(params: CellParams, x: torch.Tensor, lengths: torch.Tensor, h0
 
 def unroll(params: dict[tuple[int, str], CellParams], num_layers: int, bidirectional: bool,
            x: torch.Tensor, lengths: torch.Tensor | None = None, h0: torch.Tensor | None = None,
-           c0: torch.Tensor | None = None, record: bool = False) -> Unrolled:
+           c0: torch.Tensor | None = None, record: bool = False,
+           interventions: list[Intervention] | None = None) -> Unrolled:
     """Run a whole (multi-layer, maybe bidirectional) recurrent stack like nn.LSTM/GRU/RNN would.
 
     `x` is [B, T, In]; `h0`/`c0` are [L*D, B, H] as in PyTorch (zeros when None).
+    `interventions` (checked by the caller, see interventions.check_interventions) edit the
+    cell at token positions, identically for every sequence of the batch.
     """
     batch, steps, _ = x.shape
     directions = DIRECTIONS if bidirectional else DIRECTIONS[:1]
@@ -153,9 +175,13 @@ def unroll(params: dict[tuple[int, str], CellParams], num_layers: int, bidirecti
         outputs = []
         for d, direction in enumerate(directions):
             index = layer * len(directions) + d
+            edits = compile_edits(interventions, any_params.cell, hidden, steps, layer,
+                                  direction) if interventions else None
             h_list, h_last, c_last, rec = run_direction(
                 params[(layer, direction)], layer_input, lengths, h0[index],
-                c0[index] if c0 is not None else None, direction == "backward", record)
+                c0[index] if c0 is not None else None, direction == "backward", record, edits)
+            if edits is not None:
+                result.edit_masks[(layer, direction)] = edits.masks
             h_n.append(h_last)
             if c_last is not None:
                 c_n.append(c_last)
