@@ -17,6 +17,7 @@ Equations (PyTorch's documentation, gate blocks in PyTorch's fused order):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
@@ -53,6 +54,20 @@ class Unrolled:
     last_states: dict[str, list[torch.Tensor]] = field(default_factory=dict)
     # Where what-if edits replaced a computed value: {(layer, direction): {series: [T, H]}}.
     edit_masks: dict[tuple[int, str], dict[str, torch.Tensor]] = field(default_factory=dict)
+
+
+@dataclass
+class Observer:
+    """Sees one layer/direction's step results as they are made, instead of recording all.
+
+    `fn(t, act, h, c)` gets the activations [B, G*H] and the states [B, H] of position t
+    (states held past a sequence's length, as everywhere); `unroll` stops after that layer
+    and skips its other direction, so a scan over a corpus keeps only what it needs.
+    """
+
+    layer: int
+    direction: str
+    fn: Callable[[int, torch.Tensor, torch.Tensor, torch.Tensor | None], None]
 
 
 def _step(params: CellParams, gi: torch.Tensor, h: torch.Tensor, c: torch.Tensor | None,
@@ -101,7 +116,8 @@ def _step(params: CellParams, gi: torch.Tensor, h: torch.Tensor, c: torch.Tensor
 
 def run_direction(params: CellParams, x: torch.Tensor, lengths: torch.Tensor, h0: torch.Tensor,
                   c0: torch.Tensor | None, reverse: bool, record: bool,
-                  edits: DirectionEdits | None = None):
+                  edits: DirectionEdits | None = None,
+                  observe: Callable[..., None] | None = None):
     """Unroll one layer/direction over x [B, T, In]; positions past a length keep their state.
 
     Returns (h_list in position order, h_last, c_last, Record | None).
@@ -140,6 +156,8 @@ def run_direction(params: CellParams, x: torch.Tensor, lengths: torch.Tensor, h0
             h = torch.where(live, h_new, h)
             c = torch.where(live, c_new, c) if c is not None else None
         h_list[t] = h
+        if observe is not None:
+            observe(t, act, h, c)
         if rec is not None:
             rec.h[:, t] = h
             if rec.c is not None:
@@ -150,12 +168,14 @@ def run_direction(params: CellParams, x: torch.Tensor, lengths: torch.Tensor, h0
 def unroll(params: dict[tuple[int, str], CellParams], num_layers: int, bidirectional: bool,
            x: torch.Tensor, lengths: torch.Tensor | None = None, h0: torch.Tensor | None = None,
            c0: torch.Tensor | None = None, record: bool = False,
-           interventions: list[Intervention] | None = None) -> Unrolled:
+           interventions: list[Intervention] | None = None,
+           observer: Observer | None = None) -> Unrolled:
     """Run a whole (multi-layer, maybe bidirectional) recurrent stack like nn.LSTM/GRU/RNN would.
 
     `x` is [B, T, In]; `h0`/`c0` are [L*D, B, H] as in PyTorch (zeros when None).
     `interventions` (checked by the caller, see interventions.check_interventions) edit the
-    cell at token positions, identically for every sequence of the batch.
+    cell at token positions, identically for every sequence of the batch. With an `observer`
+    the unroll ends at its layer (the result's output and final states are then partial).
     """
     batch, steps, _ = x.shape
     directions = DIRECTIONS if bidirectional else DIRECTIONS[:1]
@@ -172,14 +192,21 @@ def unroll(params: dict[tuple[int, str], CellParams], num_layers: int, bidirecti
     h_n, c_n = [], []
     layer_input = x
     for layer in range(num_layers):
+        if observer is not None and layer > observer.layer:
+            break
         outputs = []
         for d, direction in enumerate(directions):
+            watched = observer is not None and (layer, direction) == (observer.layer,
+                                                                       observer.direction)
+            if observer is not None and layer == observer.layer and not watched:
+                continue
             index = layer * len(directions) + d
             edits = compile_edits(interventions, any_params.cell, hidden, steps, layer,
                                   direction) if interventions else None
             h_list, h_last, c_last, rec = run_direction(
                 params[(layer, direction)], layer_input, lengths, h0[index],
-                c0[index] if c0 is not None else None, direction == "backward", record, edits)
+                c0[index] if c0 is not None else None, direction == "backward", record, edits,
+                observer.fn if watched and observer is not None else None)
             if edits is not None:
                 result.edit_masks[(layer, direction)] = edits.masks
             h_n.append(h_last)
@@ -192,7 +219,7 @@ def unroll(params: dict[tuple[int, str], CellParams], num_layers: int, bidirecti
             outputs.append(torch.stack(h_list, dim=1) * mask)
         layer_input = torch.cat(outputs, dim=2) if len(outputs) > 1 else outputs[0]
     result.output = layer_input
-    result.h_n = torch.stack(h_n)
+    result.h_n = torch.stack(h_n) if h_n else h0
     result.c_n = torch.stack(c_n) if c_n else None
     return result
 
