@@ -143,7 +143,8 @@ def explain(bundle: Any, text: str, method: str = "ig", target: str | None = Non
         if method == "occlusion":
             values = occlusion(score, data.ids, bundle.vocab.unk_id, full, progress)
         else:
-            values = _escalated_ig(score, bundle, x, result, steps or FIRST_STEPS, max_steps,
+            values = _escalated_ig(score, bundle, x, result,
+                                   FIRST_STEPS if steps is None else steps, max_steps,
                                    progress)
     finally:
         model.train(was_training)
