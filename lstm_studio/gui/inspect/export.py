@@ -44,6 +44,8 @@ def build_handout(tab: Any) -> Handout:
     unit_series = {name: [float(v) for v in values[:, tab.unit]]
                    for name, values in series(tab.direction_trace()).items()}
     prediction = inspection.predictions[position][:8] if inspection.predictions else []
+    attribution = tab.explain.attribution
+    aligned = attribution is not None and attribution.tokens == list(trace.tokens)
     return Handout(
         title=f"Inside the {trace.cell.upper()}: step {tab.index + 1} of {trace.steps}",
         model=inspection.description,
@@ -61,6 +63,10 @@ def build_handout(tab: Any) -> Handout:
         drawing_png=png_bytes(tab.diagram.render_image(1000, 538)),
         prediction_title=tab.prediction.title.text(),
         prediction=prediction,
+        attribution=list(attribution.attributions) if aligned else [],
+        attribution_title=(f"Why “{attribution.target}” (integrated gradients, p = "
+                           f"{attribution.target_probability:.3f})" if aligned else ""),
+        edits=[edit.describe() for edit in inspection.interventions],
     )
 
 
@@ -98,6 +104,7 @@ def check_against_core(tab: Any) -> int:
                 raise MismatchError(f"formulas: {line!r} is missing")
             checked += 1
     for name, values in series(d).items():
+        values = values[:, tab.heatmaps.unit_order()]  # the maps show the chosen units only
         if not (tab.heatmaps.image_values(name) == values).all():
             raise MismatchError(f"heatmap {name} differs from the trace")
         checked += values.size

@@ -28,6 +28,7 @@ from lstm_studio.core.inspection import (
     series,
 )
 from lstm_studio.gui import dialogs
+from lstm_studio.gui.inspect.explain_controls import ExplainControls
 from lstm_studio.gui.inspect.export import build_handout, check_against_core
 from lstm_studio.gui.inspect.gradient_view import GradientResult
 from lstm_studio.gui.inspect.layout import setup_ui
@@ -61,6 +62,7 @@ class InspectTab(QWidget):
         self._started = False
         self._updating = False
         setup_ui(self)
+        self.explain = ExplainControls(self)  # attribution row, unit order, search, what-if
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         state.model_changed.connect(self._on_model_changed)
         state.inspect_requested.connect(self.inspect_text)
@@ -215,7 +217,7 @@ class InspectTab(QWidget):
             if not self.sentence.text().strip():
                 self.sentence.setText(text)
             if force_sync or len(text.split()) <= SYNC_WORDS:
-                self._show(inspect_model(bundle, text))
+                self._show(inspect_model(bundle, text, interventions=self.explain.edits()))
                 return
         except UserError as error:
             self.status.setText(str(error))
@@ -227,7 +229,9 @@ class InspectTab(QWidget):
         return inspect_toy(self.toy_panel.values(), preset)
 
     def _start_trace_task(self, bundle: Any, text: str) -> None:
-        task = BackgroundTask(lambda progress, _emit: inspect_model(bundle, text, progress))
+        edits = self.explain.edits()
+        task = BackgroundTask(lambda progress, _emit: inspect_model(bundle, text, progress,
+                                                                    interventions=edits))
         task.finished.connect(self._show)
         task.failed.connect(self.status.setText)
         task.ended.connect(lambda: self.trace_button.setEnabled(True))
@@ -300,7 +304,8 @@ class InspectTab(QWidget):
         if self.inspection is None:
             return
         trace = self.inspection.trace
-        self.heatmaps.set_data(series(trace.get(self.layer, self.direction)), trace.tokens)
+        values = series(trace.get(self.layer, self.direction))
+        self.heatmaps.set_data(values, trace.tokens, *self.explain.heatmap_extras(values))
         self._refresh()
 
     # --- cursor ------------------------------------------------------------------------------
@@ -516,6 +521,7 @@ class InspectTab(QWidget):
 
     def shutdown(self) -> None:
         self.timer.stop()
+        self.explain.shutdown()
         for task in (self._task, self._grad_task, *self._retired):
             if task is not None and task.is_running():
                 task.cancel_and_wait(2000)

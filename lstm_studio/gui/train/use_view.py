@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
 
 from lstm_studio.core.ngram import fit_on_vocabulary, vocab_tokens
 from lstm_studio.gui import dialogs
-from lstm_studio.gui.workers import BackgroundTask, stop_task
+from lstm_studio.gui.widgets.attribution_strip import AttributionStrip
+from lstm_studio.gui.workers import BackgroundTask, TaskSlot, stop_task
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,8 @@ class UseView(QWidget):
         self.tokens.setWordWrap(True)
         self.tokens.setTextFormat(Qt.TextFormat.RichText)
         self.bars = ProbabilityBars()
+        self.attribution = AttributionStrip()  # filled by a worker (core/explain) as you type
+        self.explain_slot = TaskSlot(self, "Explaining the prediction")
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
@@ -123,6 +126,7 @@ class UseView(QWidget):
         predict_layout.addWidget(self.input)
         predict_layout.addWidget(self.tokens)
         predict_layout.addWidget(self.bars)
+        predict_layout.addWidget(self.attribution)
         predict_layout.addStretch(1)
 
         self.prompt = QLineEdit()
@@ -189,6 +193,7 @@ class UseView(QWidget):
         self._ngram_cache.clear()
         self.bars.set_distribution([])
         self.tokens.clear()
+        self.attribution.clear()
         if has and self.input.toPlainText().strip():
             self._debounce.start()
 
@@ -251,6 +256,8 @@ class UseView(QWidget):
         if bundle is None or not text.strip():
             self.bars.set_distribution([])
             self.tokens.clear()
+            self.explain_slot.cancel()
+            self.attribution.clear()
             return
         try:
             encoded = bundle.prepare(text)
@@ -265,6 +272,26 @@ class UseView(QWidget):
             return
         self.tokens.setText(token_html(encoded.tokens, encoded.oov))
         self.bars.set_distribution(pairs)
+        self.explain_now(bundle, text)
+
+    def explain_now(self, bundle: Any, text: str) -> None:
+        """Attribute the prediction to the typed tokens in a worker (integrated gradients)."""
+        def job(progress: Any, _emit: Any) -> Any:
+            from lstm_studio.core.explain.attribution import explain
+
+            return explain(bundle, text, "ig", progress=progress)
+
+        self.explain_slot.start(
+            job, self._show_attribution, on_failed=self.attribution.show_message,
+            still_valid=lambda: self.state.model is bundle and self.input.toPlainText() == text)
+
+    def _show_attribution(self, result: Any) -> None:
+        what = "next word" if result.task == "lm" else "class"
+        caption = f"Why {what} “{result.target}” (p = {result.target_probability:.2f})"
+        if result.note:
+            caption += f" — {result.note}"
+        self.attribution.set_attribution(result.tokens, result.attributions, result.target,
+                                         caption, result.oov)
 
     # ----- generate -------------------------------------------------------------------------
     def generate_now(self) -> list[str]:
@@ -323,6 +350,7 @@ class UseView(QWidget):
 
     def shutdown(self) -> None:
         self._debounce.stop()
+        self.explain_slot.shutdown()
         stop_task(self.task, "Loading or generating")
 
 
