@@ -33,14 +33,16 @@ class ExplainControls(QObject):
         self.what_if = WhatIfPanel()
         self.slot = TaskSlot(tab, "Attribution")
         views = tab.views
-        index = views.indexOf(tab.heatmaps)
+        index, current = views.indexOf(tab.heatmaps), views.currentIndex()
+        views.removeTab(index)  # before reparenting, which would drop the page by itself
         page = QWidget()
         page_layout = QVBoxLayout(page)
         page_layout.setContentsMargins(0, 0, 0, 0)
         page_layout.addWidget(self.unit_order)
         page_layout.addWidget(tab.heatmaps, 1)
-        views.removeTab(index)
+        tab.heatmaps.show()  # a removed tab page stays hidden otherwise
         views.insertTab(index, page, "Gate heatmaps")
+        views.setCurrentIndex(current)
         views.addTab(self.neurons, "Neuron search")
         views.addTab(self.what_if, "What-if")
         tab.inspection_changed.connect(self._on_inspection)

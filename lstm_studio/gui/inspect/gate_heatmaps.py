@@ -46,6 +46,7 @@ class GateHeatmaps(QWidget):
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._units: list[int] = []  # displayed row -> unit
         self._attribution: np.ndarray | None = None
+        self._strips: list[pg.PlotItem] = []
         self._step = 0
         self._unit = 0
 
@@ -104,6 +105,7 @@ class GateHeatmaps(QWidget):
             from lstm_studio.gui.inspect.attribution_row import add_attribution_row
 
             strip = add_attribution_row(self.grid, self._attribution, columns)
+        self._strips = strip or []
         for index, (name, values) in enumerate(self._series.items()):
             if index and index % columns == 0:
                 self.grid.nextRow()
@@ -200,6 +202,11 @@ class GateHeatmaps(QWidget):
 
     def attribution(self) -> np.ndarray | None:
         return self._attribution
+
+    def attribution_point(self, column: int, step: int) -> QPoint:
+        """Viewport pixel of token `step` in the attribution strip over `column` (for tests)."""
+        scene_point = self._strips[column].getViewBox().mapViewToScene(QPointF(step, 0))
+        return self.grid.mapFromScene(scene_point)
 
     def series_names(self) -> list[str]:
         return list(self._series)

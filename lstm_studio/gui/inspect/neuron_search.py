@@ -10,7 +10,6 @@ histogram shows every value the unit took over the split.
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import numpy as np
@@ -196,7 +195,7 @@ class NeuronSearchPanel(QWidget):
         self.table.setRowCount(len(result.hits))
         for row, hit in enumerate(result.hits):
             first, last = hit.start - hit.context_start, hit.stop - hit.context_start
-            words = [html.escape(w) for w in hit.tokens]
+            words = list(hit.tokens)  # plain text: the table does not render HTML
             shown = " ".join([*words[:first], "[" + " ".join(words[first:last + 1]) + "]",
                               *words[last + 1:]])
             for column, text in enumerate((f"{hit.score:+.3f}", shown, hit.label or "",
