@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lstm_studio.core.gates.interventions import GATE_TARGETS, STATE_TARGETS, Intervention
+from lstm_studio.core.interventions import GATE_TARGETS, STATE_TARGETS, Intervention
 
 
 class WhatIfPanel(QWidget):
