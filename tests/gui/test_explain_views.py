@@ -216,3 +216,22 @@ def test_what_if_edits_recompute_every_view_and_can_be_undone(qtbot, explain_tab
     qtbot.mouseClick(panel.undo_button, Qt.MouseButton.LeftButton)
     assert tab.inspection.interventions == [] and panel.listing.count() == 0
     assert np.array_equal(tab.heatmaps.image_values("c"), original_c)
+
+
+def test_a_new_sentence_keeps_the_edits_and_compares_in_a_worker(qtbot, explain_tab) -> None:
+    bundle = _scaled_bundle()
+    tab = explain_tab(bundle)
+    panel = tab.explain.what_if
+    panel.kind.setCurrentIndex(0)
+    panel.target.setCurrentText("h")
+    panel.unit.setValue(1)
+    panel.value.setValue(0.5)
+    qtbot.mouseClick(panel.add_button, Qt.MouseButton.LeftButton)
+    tab.inspect_text("phục_vụ hơi chậm nhưng quán đẹp")
+    qtbot.waitUntil(lambda: tab.inspection.text == "phục_vụ hơi chậm nhưng quán đẹp",
+                    timeout=10_000)
+    assert np.all(tab.inspection.trace.get(0).h[:, 1] == 0.5)
+    qtbot.waitUntil(lambda: "unedited" in panel.final_texts(), timeout=20_000)
+    qtbot.waitUntil(lambda: tab.heatmaps.attribution() is not None, timeout=20_000)
+    expected = explain(bundle, "phục_vụ hơi chậm nhưng quán đẹp", max_len=None)
+    assert list(tab.heatmaps.attribution()) == pytest.approx(expected.attributions, abs=1e-9)

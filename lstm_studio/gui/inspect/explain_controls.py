@@ -28,10 +28,12 @@ class ExplainControls(QObject):
         self.tab = tab
         self.attribution: Any = None  # core Attribution of the traced sentence, when ready
         self.original: Any = None  # the unedited inspection of the current sentence
+        self._attribution_bundle: Any = None  # the model `attribution` explains
         self.unit_order = UnitOrderBar()
         self.neurons = NeuronSearchPanel(self._documents)
         self.what_if = WhatIfPanel()
         self.slot = TaskSlot(tab, "Attribution")
+        self.original_slot = TaskSlot(tab, "Tracing the unedited run")
         views = tab.views
         index, current = views.indexOf(tab.heatmaps), views.currentIndex()
         views.removeTab(index)  # before reparenting, which would drop the page by itself
@@ -83,21 +85,47 @@ class ExplainControls(QObject):
     # --- reacting to the tab -----------------------------------------------------------------
     def _on_inspection(self) -> None:
         inspection = self.tab.inspection
-        self.attribution = None
         if inspection is None or inspection.kind != "model":
+            self.attribution = None
             self.slot.cancel()
             self.what_if.show_comparison(None, None)
             return
         if not inspection.interventions:
             self.original = inspection
-        elif (self.original is None or self.original.text != inspection.text
-              or self.original.bundle is not inspection.bundle):
+        elif not self._same_sentence(self.original, inspection):
+            self._start_original(inspection)
+        self._on_cursor()
+        self.what_if.show_comparison(
+            self.original if self._same_sentence(self.original, inspection) else None,
+            inspection)
+        if (self.attribution is not None and self._attribution_bundle is inspection.bundle
+                and self.attribution.tokens == inspection.trace.tokens):
+            self._reload()  # the unedited attribution of this sentence is already known
+        else:
+            self.attribution = None
+            self._start_attribution(inspection)
+
+    @staticmethod
+    def _same_sentence(known: Any, inspection: Any) -> bool:
+        """Two inspections of the same sentence by the same model."""
+        return (known is not None and known.bundle is inspection.bundle
+                and known.trace.tokens == inspection.trace.tokens)
+
+    def _start_original(self, inspection: Any) -> None:
+        """The unedited run of an edited sentence, for the side-by-side (in a worker)."""
+        bundle, text = inspection.bundle, inspection.text
+
+        def job(progress: Any, _emit: Any) -> Any:
             from lstm_studio.core.inspection import inspect_model
 
-            self.original = inspect_model(inspection.bundle, inspection.text)
-        self._on_cursor()
-        self.what_if.show_comparison(self.original, inspection)
-        self._start_attribution(inspection)
+            return inspect_model(bundle, text, progress)
+
+        def done(original: Any) -> None:
+            self.original = original
+            self.what_if.show_comparison(original, self.tab.inspection)
+
+        self.original_slot.start(job, done, on_failed=self.what_if.finals.setText,
+                                 still_valid=lambda: self.tab.inspection is inspection)
 
     def _on_cursor(self) -> None:
         inspection = self.tab.inspection
@@ -128,7 +156,7 @@ class ExplainControls(QObject):
             return explain(bundle, text, "ig", max_len=None, progress=progress)
 
         def done(result: Any) -> None:
-            self.attribution = result
+            self.attribution, self._attribution_bundle = result, bundle
             self._reload()
 
         self.slot.start(job, done, on_failed=self.unit_order.message.setText,
@@ -136,6 +164,7 @@ class ExplainControls(QObject):
 
     def shutdown(self) -> None:
         self.slot.shutdown()
+        self.original_slot.shutdown()
         self.neurons.shutdown()
 
     def _documents(self, split: str) -> list:
