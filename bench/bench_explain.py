@@ -142,6 +142,7 @@ def attribution_figures(bundle, reviews: list[str], seed: int) -> dict:
         compared += 1
         wins += without_top < without_random
     errors.sort()
+    seconds.sort()
     return {
         "reviews": len(errors), "skipped": skipped,
         "completeness_median": statistics.median(errors),
@@ -149,6 +150,7 @@ def attribution_figures(bundle, reviews: list[str], seed: int) -> dict:
         "completeness_max": errors[-1],
         "steps_used": {str(s): steps.count(s) for s in sorted(set(steps))},
         "explain_median_ms": round(1000 * statistics.median(seconds), 1),
+        "explain_p95_ms": round(1000 * seconds[round(0.95 * (len(seconds) - 1))], 1),
         "deletion_reviews": compared, "deletion_win_rate": wins / compared if compared else None,
     }
 
