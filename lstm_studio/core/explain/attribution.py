@@ -31,7 +31,12 @@ import numpy as np
 import torch
 
 from lstm_studio.core.errors import UserError
-from lstm_studio.core.explain.target import ScoreFunction, embed_ids, explained_input
+from lstm_studio.core.explain.target import (
+    ScoreFunction,
+    embed_batch,
+    embed_ids,
+    explained_input,
+)
 from lstm_studio.core.progress import Progress, report
 
 METHODS = ("ig", "occlusion")
@@ -90,18 +95,16 @@ def integrated_gradients(score: Any, x: torch.Tensor, baseline: torch.Tensor,
 def occlusion(score: ScoreFunction, ids: list[int], unk_id: int, full: float,
               progress: Progress | None = None) -> torch.Tensor:
     """[T]: f(x) − f(x with token t replaced by <unk>); 0 where the token already is <unk>."""
-    model = score.model
-    device = next(model.parameters()).device
     steps = len(ids)
     result = torch.zeros(steps, dtype=torch.float64)
     positions = [t for t, i in enumerate(ids) if i != unk_id]
     for start in range(0, len(positions), CHUNK):
         report(progress, start, len(positions), "occlusion")
         chunk = positions[start:start + CHUNK]
-        batch = torch.tensor([ids] * len(chunk), dtype=torch.long, device=device)
+        batch = torch.tensor([ids] * len(chunk), dtype=torch.long)
         batch[torch.arange(len(chunk)), torch.tensor(chunk)] = unk_id
         with torch.no_grad():
-            occluded = score(model.embedding(batch)).cpu()
+            occluded = score(embed_batch(score.bundle, batch)).cpu()
         result[chunk] = full - occluded
     return result
 
@@ -120,28 +123,21 @@ def explain(bundle: Any, text: str, method: str = "ig", target: str | None = Non
                         "occlusion.")
     limit = bundle.max_len if max_len == "model" else max_len
     data = explained_input(bundle, text, limit if isinstance(limit, int) else None)
-    model = bundle.model
-    was_training = model.training
-    model.eval()
-    try:
-        score = ScoreFunction(bundle, len(data.ids))
-        x = embed_ids(bundle, data.ids)
-        with torch.no_grad():
-            probs = score.probabilities(x)[0].cpu()
-        score.choose_target(probs, target)
-        full = float(probs[score.target_index])
-        result = Attribution(method=method, task=bundle.task, tokens=data.tokens,
-                             ids=data.ids, oov=data.oov, attributions=[],
-                             probabilities=score.named(probs), target=score.target_name,
-                             target_probability=full, truncated=data.truncated)
-        if method == "occlusion":
-            values = occlusion(score, data.ids, bundle.vocab.unk_id, full, progress)
-        else:
-            values = _escalated_ig(score, bundle, x, result,
-                                   FIRST_STEPS if steps is None else steps, max_steps,
-                                   progress)
-    finally:
-        model.train(was_training)
+    score = ScoreFunction(bundle, len(data.ids))  # a float64 twin: the model is not touched
+    x = embed_ids(bundle, data.ids)
+    with torch.no_grad():
+        probs = score.probabilities(x)[0].cpu()
+    score.choose_target(probs, target)
+    full = float(probs[score.target_index])
+    result = Attribution(method=method, task=bundle.task, tokens=data.tokens, ids=data.ids,
+                         oov=data.oov, attributions=[], probabilities=score.named(probs),
+                         target=score.target_name, target_probability=full,
+                         truncated=data.truncated)
+    if method == "occlusion":
+        values = occlusion(score, data.ids, bundle.vocab.unk_id, full, progress)
+    else:
+        values = _escalated_ig(score, bundle, x, result, FIRST_STEPS if steps is None else steps,
+                               max_steps, progress)
     result.attributions = [float(v) for v in values]
     report(progress, 1, 1, "explained")
     return result

@@ -5,14 +5,22 @@ it as prediction does; `ScoreFunction` maps embedded inputs [S, T, E] to the pro
 target — a classifier's class, or a language model's next word after the text — through the
 model's own fused forward (`RecurrentModel.logits_from_embeddings`), so the number attributed
 is the number `predict` shows, and gradients with respect to the embeddings flow through it.
+
+It runs on a float64 twin of the model (everything after the embedding lookup, copied): on the
+way from the padding baseline a trained LSTM can flip between two regimes within 1e-8 of the
+path, which float32 cannot resolve (f then jumps and no quadrature can satisfy completeness),
+while float64 can. The user's model itself is never changed, so a prediction on the GUI
+thread can run while an explanation runs in a worker.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
 import torch
+from torch import nn
 
 from lstm_studio.core.errors import UserError
 
@@ -60,7 +68,7 @@ class ScoreFunction:
 
     def __init__(self, bundle: Any, steps: int) -> None:
         self.bundle = bundle
-        self.model = bundle.model
+        self.model = float64_twin(bundle.model)
         self.task = bundle.task
         self.steps = steps
         self.target_index = 0
@@ -122,9 +130,20 @@ class ScoreFunction:
                                                   strict=True)}
 
 
-def embed_ids(bundle: Any, ids: list[int]) -> torch.Tensor:
-    """[1, T, E] embeddings of `ids` on the model's device (no gradient)."""
+def float64_twin(model: nn.Module) -> nn.Module:
+    """A float64 copy of `model` without its embedding table (only the lookup's result is
+    needed, and that table is most of the weights)."""
+    twin = copy.deepcopy(model, memo={id(model.embedding): nn.Module()})
+    return twin.double().eval()
+
+
+def embed_batch(bundle: Any, ids: torch.Tensor) -> torch.Tensor:
+    """[B, T, E] float64 embeddings of `ids` [B, T] (no gradient)."""
     model = bundle.model
-    device = next(model.parameters()).device
     with torch.no_grad():
-        return model.embedding(torch.tensor([ids], dtype=torch.long, device=device))
+        return model.embedding(ids.to(next(model.parameters()).device)).double()
+
+
+def embed_ids(bundle: Any, ids: list[int]) -> torch.Tensor:
+    """[1, T, E] float64 embeddings of one sequence."""
+    return embed_batch(bundle, torch.tensor([ids], dtype=torch.long))
