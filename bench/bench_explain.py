@@ -208,6 +208,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--unit", type=int, default=0)
     parser.add_argument("--no-clean", action="store_true")
+    parser.add_argument("--parts", nargs="+", default=["attribution", "latency", "scan"],
+                        choices=("attribution", "latency", "scan"), help="what to measure")
     args = parser.parse_args()
     if not zips_present():
         print(json.dumps({"skipped": f"NTC-SCV not found in {NTC_SCV_DIR}"}))
@@ -236,20 +238,26 @@ def main() -> int:
     test = dataset.split("test")
     rng = random.Random(0)
     reviews = [d.text for d in rng.sample(test, min(args.reviews, len(test)))]
-    report.update(attribution_figures(bundle, reviews, seed=1))
-    long_review = next(d.text for d in test if len(bundle.prepare(d.text).ids) >= 100)
-    text = " ".join(bundle.prepare(long_review).tokens[:100])
-    report.update(latency(bundle, text, args.repeats))
-    report.update(scan_figures(bundle, test[:args.scan], args.unit))
+    passed = {}
+    if "attribution" in args.parts:
+        report.update(attribution_figures(bundle, reviews, seed=1))
+        passed["completeness_p95"] = report["completeness_p95"] <= TARGETS["completeness_p95"]
+        passed["deletion_win_rate"] = ((report["deletion_win_rate"] or 0)
+                                       >= TARGETS["deletion_win_rate"])
+    if "latency" in args.parts:
+        long_review = next(d.text for d in test if len(bundle.prepare(d.text).ids) >= 100)
+        text = " ".join(bundle.prepare(long_review).tokens[:100])
+        report.update(latency(bundle, text, args.repeats))
+        passed["explain_100_tokens_ms"] = (report["explain_100_tokens_ms"]
+                                           <= TARGETS["explain_100_tokens_ms"])
+    if "scan" in args.parts:
+        # Cleaning leaves 9,923 test reviews: the validation split tops them up to 10,000.
+        corpus = (test + dataset.split("valid"))[:args.scan]
+        report.update(scan_figures(bundle, corpus, args.unit))
+        passed["scan_10000_s"] = (len(corpus) >= 10000
+                                  and report["scan_10000_s"] <= TARGETS["scan_10000_s"])
     report["targets"] = TARGETS
-    report["pass"] = {
-        "completeness_p95": report["completeness_p95"] <= TARGETS["completeness_p95"],
-        "deletion_win_rate": (report["deletion_win_rate"] or 0) >= TARGETS["deletion_win_rate"],
-        "explain_100_tokens_ms": report["explain_100_tokens_ms"]
-        <= TARGETS["explain_100_tokens_ms"],
-        "scan_10000_s": report["scan_10000_s"] is not None
-        and report["scan_10000_s"] <= TARGETS["scan_10000_s"] and len(test) >= args.scan,
-    }
+    report["pass"] = passed
     print(json.dumps(report, indent=2))
     return 0
 
