@@ -37,6 +37,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ngram",
     "inspect",
     "export",
+    "explain",
+    "neurons",
 )
 
 

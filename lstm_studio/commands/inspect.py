@@ -4,6 +4,11 @@
     lstm-studio inspect MODEL "sentence" --step T [--unit J] [--stage S]         derivations
 (--stage without --step derives the last step the chosen direction visited.)
     lstm-studio inspect --toy lecture [--set W_if=0.5] [--json]                  worked example
+What-if edits (repeatable, applied to --layer/--direction; steps are token positions):
+    --clamp h:37=0 --clamp c:5=1.5@3.. --force f=1@5.. --force i=0
+(TARGET[:UNIT]=VALUE[@FROM..[TO]]; no unit: every unit; no range: every step). The trace,
+the prediction after each prefix and the derivations all show the edited cell; --json lists
+the edits under "interventions".
 """
 
 from __future__ import annotations
@@ -37,6 +42,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--unit", type=int, help="hidden unit to show (default 0)")
     parser.add_argument("--stage", help="only this stage (e.g. forget, cell, hidden)")
     parser.add_argument("--top", type=int, default=3, help="largest dot-product terms to list")
+    parser.add_argument("--clamp", action="append", default=[], metavar="EDIT",
+                        help="what-if: clamp a unit of h or c, e.g. h:37=0 or c:5=1.5@3.. "
+                             "(repeatable)")
+    parser.add_argument("--force", action="append", default=[], metavar="EDIT",
+                        help="what-if: force a gate, e.g. f=1@5.. or i=0 (repeatable)")
+    parser.add_argument("--order", choices=("active", "changing", "attributed"),
+                        help="also list the layer's units in this order (most first)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     add_model_limit_argument(parser)
     parser.set_defaults(func=run)
@@ -109,16 +121,41 @@ def _derivation_output(args: argparse.Namespace, tr: Any) -> int:
     return 0
 
 
+def _interventions(args: argparse.Namespace) -> list:
+    from lstm_studio.core.gates.interventions import parse_intervention
+
+    return [parse_intervention(kind, text, args.layer, args.direction)
+            for kind, texts in (("clamp", args.clamp), ("force", args.force)) for text in texts]
+
+
+def _unit_order(args: argparse.Namespace, bundle: Any, tr: Any) -> list[int] | None:
+    if not args.order:
+        return None
+    from lstm_studio.core.explain.unit_order import rank_units, unit_contributions
+    from lstm_studio.core.inspection import series
+
+    contributions = None
+    if args.order == "attributed":
+        contributions = unit_contributions(bundle, tr, args.layer, args.direction)[0]
+    return rank_units(series(tr.get(args.layer, args.direction)), args.order,
+                      contributions=contributions)
+
+
 def _table_output(args: argparse.Namespace, bundle: Any, tr: Any) -> int:
     from lstm_studio.core.gates.prefix import prefix_predictions
 
     d = tr.get(args.layer, args.direction)
     unit = args.unit or 0
     d.check_position(0, unit)
-    rows = prefix_predictions(bundle, args.sentence, k=5)
+    rows = prefix_predictions(bundle, args.sentence, k=5, interventions=tr.interventions)
+    order = _unit_order(args, bundle, tr)
     if args.json:
-        print_json({"trace": tr.to_dict(decimals=6),
-                    "prefix_predictions": [row.to_dict() for row in rows]})
+        data = {"trace": tr.to_dict(decimals=6),
+                "prefix_predictions": [row.to_dict() for row in rows],
+                "interventions": [edit.to_dict() for edit in tr.interventions]}
+        if order is not None:
+            data["unit_order"] = {"criterion": args.order, "units": order}
+        print_json(data)
         return 0
     predictions = ["{} {:.2f}".format(*row.best) for row in rows]
     columns = _COLUMNS[tr.cell]
@@ -145,6 +182,11 @@ def _table_output(args: argparse.Namespace, bundle: Any, tr: Any) -> int:
         if predictions:
             line += f"  {predictions[t]}"
         print(line)
+    for edit in tr.interventions:
+        print(f"what-if: {edit.describe()}")
+    if order is not None:
+        print(f"units by {args.order} (most first): " + " ".join(map(str, order[:20]))
+              + (" …" if len(order) > 20 else ""))
     print("Derive one unit at one step with --step T --unit J (all six stages, lecture form).")
     return 0
 
@@ -153,6 +195,9 @@ def run(args: argparse.Namespace) -> int:
     if args.toy:
         if args.model or args.sentence:
             raise UserError("Use either --toy PRESET or a model file and a sentence, not both.")
+        if args.clamp or args.force:
+            raise UserError("--clamp and --force edit a model's cell; the toy cell is set with "
+                            "--set.")
         return _run_toy(args)
     if not args.model or args.sentence is None:
         raise UserError('Give a model file and a sentence (lstm-studio inspect MODEL "text"), '
@@ -162,8 +207,9 @@ def run(args: argparse.Namespace) -> int:
     from lstm_studio.core.checkpoint import load_checkpoint
     from lstm_studio.core.gates.trace import trace
 
+    edits = _interventions(args)
     bundle = load_checkpoint(args.model, limits=model_limits(args))
-    tr = trace(bundle, args.sentence)
+    tr = trace(bundle, args.sentence, interventions=edits)
     if args.step is not None or args.stage:
         return _derivation_output(args, tr)
     return _table_output(args, bundle, tr)

@@ -53,6 +53,7 @@ class Inspection:
     # predictions[t]: (label, probability) largest first, after reading positions 0..t.
     predictions: list[list[tuple[str, float]]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    interventions: list[Any] = field(default_factory=list)  # what-if edits applied (gates core)
 
 
 @functools.lru_cache(maxsize=1)
@@ -155,24 +156,29 @@ def fresh_bundle(model_config: ModelConfig, train_config: TrainConfig, vocab_con
 
 # --- computations ---------------------------------------------------------------------------
 def inspect_model(bundle: Any, text: str, progress: Progress | None = None,
-                  description: str = "") -> Inspection:
-    """Trace `text` through `bundle` and predict after every prefix."""
+                  description: str = "", interventions: list[Any] | None = None) -> Inspection:
+    """Trace `text` through `bundle` and predict after every prefix, with what-if edits
+    (gates/interventions.py) applied to both when given."""
     gates = gates_api()
+    edits = list(interventions or [])
     report(progress, 0, 2, "tracing")
-    traced = gates.trace(bundle, text, progress=progress)
+    traced = gates.trace(bundle, text, interventions=edits, progress=progress)
     report(progress, 1, 2, "predicting after each word")
-    predictions = prefix_distributions(bundle, text, gates, progress)
+    predictions = prefix_distributions(bundle, text, gates, progress, edits)
     report(progress, 2, 2, "done")
     return Inspection(trace=traced, kind="model", description=description or describe(bundle),
                       text=text, bundle=bundle, task=bundle.model_config.task,
-                      predictions=predictions)
+                      predictions=predictions, interventions=edits)
 
 
 def prefix_distributions(bundle: Any, text: str, gates: Any = None,
-                         progress: Progress | None = None) -> list[list[tuple[str, float]]]:
+                         progress: Progress | None = None,
+                         interventions: list[Any] | None = None
+                         ) -> list[list[tuple[str, float]]]:
     """The prediction after each token (the core's prefix_predictions), largest first."""
     gates = gates or gates_api()
-    raw = gates.prefix_predictions(bundle, text, k=8, progress=progress)
+    raw = gates.prefix_predictions(bundle, text, k=8, interventions=interventions,
+                                   progress=progress)
     return [sorted(item.probabilities.items(), key=lambda kv: -kv[1]) for item in raw]
 
 

@@ -69,7 +69,12 @@ class RecurrentModel(nn.Module):
         return output, hidden
 
     def masked_outputs(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """The same outputs as `rnn_outputs` at every real position, by a faster route on CPU.
+        """The same outputs as `rnn_outputs` at every real position, by a faster route on CPU
+        (see `masked_outputs_from`)."""
+        return self.masked_outputs_from(self.dropout(self.embedding(ids)), lengths)
+
+    def masked_outputs_from(self, embedded: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Top-layer outputs from the embedded tokens [B, T, E] (after dropout).
 
         PyTorch's CPU kernels for packed sequences run 2-4x slower per step than its fused
         kernel for a plain padded tensor. With padding only at the end, a forward direction's
@@ -80,8 +85,7 @@ class RecurrentModel(nn.Module):
         consumer (pooling masks, ignored LM targets) skips.
         """
         config = self.config
-        embedded = self.dropout(self.embedding(ids))
-        batch, steps = ids.shape
+        batch, steps = embedded.shape[:2]
         device = embedded.device
         lengths = lengths.to(device).clamp(min=1)
         reverse = None
@@ -127,10 +131,19 @@ class RecurrentModel(nn.Module):
         return self.rnn_outputs(ids, lengths)[0]
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        output = self.sequence_outputs(ids, lengths)
+        return self.readout(self.sequence_outputs(ids, lengths), lengths)
+
+    def readout(self, output: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Logits from the top-layer outputs: pooled for a classifier, per position for an LM."""
         if self.config.task == "lm":
             return self.head(self.dropout(output))
         return self.head(self.dropout(self.pool(output, lengths)))
+
+    def logits_from_embeddings(self, embedded: torch.Tensor,
+                               lengths: torch.Tensor) -> torch.Tensor:
+        """`forward` from the embedding lookup on, by the same fused route (core/explain
+        differentiates the logits with respect to `embedded`)."""
+        return self.readout(self.masked_outputs_from(self.dropout(embedded), lengths), lengths)
 
     def pool(self, output: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Summarise each sequence over its real tokens only."""

@@ -125,9 +125,20 @@ def _gate_stage(d: DirectionTrace, gate: str, step: int, unit: int, k: int) -> d
     symbol = _ACT_SYMBOL[g.activation]
     substituted = f"{numbers} = {num(pre)}"
     lines = [f"{lhs} = {substituted}", f"{symbol}({num(pre)}) = {num(value)}"]
+    if d.is_edited(gate, step, unit):  # a forced gate: show what it computed, then the edit
+        computed = 1.0 / (1.0 + np.exp(-pre))
+        lines[-1] = f"{symbol}({num(pre)}) = {num(computed)}"
+        lines.append(_edit_line(f"{gate}_t forced to", value))
+    elif d.cell == "rnn" and d.is_edited("h", step, unit):
+        value = float(d.h[step, unit])
+        lines.append(_edit_line("h_t clamped to", value))
     return {"formula": f"{out} = {symbol}({lhs})", "substituted": substituted, "result": value,
             "terms": terms, "sum": pre, "activation": g.activation, "lines": lines,
             "top_terms": d.top_terms(step, gate, unit, k)}
+
+
+def _edit_line(what: str, value: float) -> str:
+    return f"what-if edit: {what} {num(value)}"
 
 
 def _lstm_cell(d: DirectionTrace, step: int, unit: int) -> dict[str, Any]:
@@ -136,40 +147,55 @@ def _lstm_cell(d: DirectionTrace, step: int, unit: int) -> dict[str, Any]:
     g, c_prev = d.gates["g"].value[step, unit], d.c_prev[step, unit]
     c = float(d.c[step, unit])
     keep, write = float(f * c_prev), float(i * g)
+    edited = d.is_edited("c", step, unit)
     lhs = "f_t ⊙ c_{t-1} + i_t ⊙ g_t"
     substituted = (f"{num(f)}·{factor(c_prev)} + {num(i)}·{factor(g)} = "
-                   f"{_term(keep, True)} + {_term(write, False)} = {num(c)}")
+                   f"{_term(keep, True)} + {_term(write, False)} = "
+                   f"{num(keep + write if edited else c)}")
     terms = [{"symbol": "f_t", "value": float(f)}, {"symbol": "c_{t-1}", "value": float(c_prev)},
              {"symbol": "i_t", "value": float(i)}, {"symbol": "g_t", "value": float(g)},
              {"symbol": "f_t ⊙ c_{t-1}", "value": keep}, {"symbol": "i_t ⊙ g_t", "value": write}]
+    lines = [f"{lhs} = {substituted}"]
+    if edited:
+        lines.append(_edit_line("c_t clamped to", c))
     return {"formula": f"c_t = {lhs}", "substituted": substituted, "result": c, "terms": terms,
-            "lines": [f"{lhs} = {substituted}"]}
+            "lines": lines}
 
 
 def _lstm_hidden(d: DirectionTrace, step: int, unit: int) -> dict[str, Any]:
     assert d.c is not None  # an LSTM direction carries its cell state
     o, c = float(d.gates["o"].value[step, unit]), float(d.c[step, unit])
     squashed, h = float(np.tanh(c)), float(d.h[step, unit])
+    edited = d.is_edited("h", step, unit)
     lhs = "o_t ⊙ tanh(c_t)"
-    substituted = f"{num(o)}·tanh({num(c)}) = {num(o)}·{factor(squashed)} = {num(h)}"
+    substituted = (f"{num(o)}·tanh({num(c)}) = {num(o)}·{factor(squashed)} = "
+                   f"{num(o * squashed if edited else h)}")
     terms = [{"symbol": "o_t", "value": o}, {"symbol": "c_t", "value": c},
              {"symbol": "tanh(c_t)", "value": squashed}]
+    lines = [f"tanh({num(c)}) = {num(squashed)}", f"{lhs} = {substituted}"]
+    if edited:
+        lines.append(_edit_line("h_t clamped to", h))
     return {"formula": f"h_t = {lhs}", "substituted": substituted, "result": h, "terms": terms,
-            "lines": [f"tanh({num(c)}) = {num(squashed)}", f"{lhs} = {substituted}"]}
+            "lines": lines}
 
 
 def _gru_hidden(d: DirectionTrace, step: int, unit: int) -> dict[str, Any]:
     z, n = float(d.gates["z"].value[step, unit]), float(d.gates["n"].value[step, unit])
     h_prev, h = float(d.h_prev[step, unit]), float(d.h[step, unit])
     new, keep = (1 - z) * n, z * h_prev
+    edited = d.is_edited("h", step, unit)
     lhs = "(1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}"
     substituted = (f"(1 - {num(z)})·{factor(n)} + {num(z)}·{factor(h_prev)} = "
-                   f"{_term(new, True)} + {_term(keep, False)} = {num(h)}")
+                   f"{_term(new, True)} + {_term(keep, False)} = "
+                   f"{num(new + keep if edited else h)}")
     terms = [{"symbol": "z_t", "value": z}, {"symbol": "n_t", "value": n},
              {"symbol": "h_{t-1}", "value": h_prev}, {"symbol": "(1 - z_t) ⊙ n_t", "value": new},
              {"symbol": "z_t ⊙ h_{t-1}", "value": keep}]
+    lines = [f"{lhs} = {substituted}"]
+    if edited:
+        lines.append(_edit_line("h_t clamped to", h))
     return {"formula": f"h_t = {lhs}", "substituted": substituted, "result": h, "terms": terms,
-            "lines": [f"{lhs} = {substituted}"]}
+            "lines": lines}
 
 
 def derivation(trace: Trace, layer: int = 0, direction: str = "forward", step: int = 0,

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from lstm_studio.core.errors import UserError
+from lstm_studio.core.gates.interventions import Intervention, check_interventions
 from lstm_studio.core.gates.readout import logits as readout_logits
 from lstm_studio.core.gates.recurrence import unroll
 from lstm_studio.core.gates.source import Source, as_tensor, device_of, embed, resolve
@@ -101,25 +102,33 @@ def _check_against_model(source: Source, ids: torch.Tensor | None, lengths: torc
 def gradient_flow(model: Any, ids: Any, label: Any = None, lengths: Any = None, *,
                   embedding: torch.nn.Module | None = None, head: torch.nn.Linear | None = None,
                   task: str | None = None, pooling: str | None = None,
-                  per_sequence: bool = False, progress: Progress | None = None) -> list:
+                  per_sequence: bool = False,
+                  interventions: list[Intervention] | None = None,
+                  progress: Progress | None = None) -> list:
     """‖∂Loss/∂h_t‖ for t = 0..T-1 (see the module docstring for the exact definitions).
 
     `model`: RecurrentModel / ModelBundle, or a bare nn.LSTM/GRU/RNN with `head` (and
     `embedding` for ids). `ids`: [T] or [B, T] token ids, or [T, In] / [B, T, In] vectors.
-    `label`: class index or name (or one per sequence).
+    `label`: class index or name (or one per sequence). `interventions`: what-if edits, applied
+    in the recurrence the gradient flows through.
     """
     source = resolve(model, embedding=embedding, head=head, task=task, pooling=pooling)
     x, id_tensor, lengths_t = _batch(source, ids, lengths)
+    edits = list(interventions or [])
+    rnn = source.rnn
+    check_interventions(edits, source.cell, rnn.num_layers, rnn.bidirectional, rnn.hidden_size,
+                        x.shape[1])
     report(progress, 0, 1, "gradient flow")
     x.requires_grad_(True)
     with torch.enable_grad():
         unrolled = unroll(source.params(torch.float64), source.rnn.num_layers,
-                          source.rnn.bidirectional, x, lengths_t)
+                          source.rnn.bidirectional, x, lengths_t, interventions=edits)
         for states in unrolled.last_states.values():
             for h in states:
                 h.retain_grad()
         logits = readout_logits(source, unrolled, lengths_t)
-        _check_against_model(source, id_tensor, lengths_t, logits)
+        if not edits:  # an edited cell is meant to differ from the model's forward
+            _check_against_model(source, id_tensor, lengths_t, logits)
         _loss(source, logits, id_tensor, label, lengths_t).backward()
     squared = torch.zeros(x.shape[0], x.shape[1], dtype=torch.float64)
     for states in unrolled.last_states.values():

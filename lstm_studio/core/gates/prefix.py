@@ -4,7 +4,9 @@ A classifier is run on every prefix (tokens 0..t) in batches — exact for every
 bidirectional models, whose backward direction depends on where the prefix ends. A language
 model needs one pass: its output at position t is already the next-word distribution after t.
 Prefixes are not truncated to the training max_len, so for very long sentences the last rows can
-differ from `bundle.predict`, which truncates.
+differ from `bundle.predict`, which truncates. With what-if edits (gates/interventions.py) every
+prefix runs through the shared recurrence with the edits applied at the same token positions,
+so the last row is the edited model's final prediction.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import torch
 
 from lstm_studio.core.errors import UserError
+from lstm_studio.core.gates.interventions import Intervention, check_interventions
 from lstm_studio.core.gates.readout import logits as readout_logits
 from lstm_studio.core.gates.recurrence import unroll
 from lstm_studio.core.gates.source import Source, device_of, prepare_inputs, resolve
@@ -38,9 +41,11 @@ class PrefixPrediction:
 
 
 def _logits_for(source: Source, ids: torch.Tensor | None, x: torch.Tensor,
-                lengths: torch.Tensor) -> torch.Tensor:
-    """Logits for a batch of sequences, through the model's own forward when it has one."""
-    if source.model is not None and ids is not None:
+                lengths: torch.Tensor,
+                interventions: list[Intervention] | None = None) -> torch.Tensor:
+    """Logits for a batch of sequences: through the model's own forward when it has one and
+    nothing is edited, else through the shared recurrence (which applies the edits)."""
+    if source.model is not None and ids is not None and not interventions:
         model = source.model
         was_training = model.training
         model.eval()
@@ -49,7 +54,8 @@ def _logits_for(source: Source, ids: torch.Tensor | None, x: torch.Tensor,
         finally:
             model.train(was_training)
     params = source.params(torch.float64)
-    result = unroll(params, source.rnn.num_layers, source.rnn.bidirectional, x, lengths)
+    result = unroll(params, source.rnn.num_layers, source.rnn.bidirectional, x, lengths,
+                    interventions=interventions)
     return readout_logits(source, result, lengths)
 
 
@@ -65,6 +71,7 @@ def prefix_predictions(bundle_or_model: Any, text_or_ids: Any, *, k: int = 5,
                        embedding: torch.nn.Module | None = None,
                        head: torch.nn.Linear | None = None, labels: list[str] | None = None,
                        task: str | None = None, pooling: str | None = None,
+                       interventions: list[Intervention] | None = None,
                        progress: Progress | None = None) -> list[PrefixPrediction]:
     """One PrefixPrediction per token: the distribution after reading tokens 0..t."""
     source = resolve(bundle_or_model, embedding=embedding, head=head, task=task,
@@ -73,13 +80,17 @@ def prefix_predictions(bundle_or_model: Any, text_or_ids: Any, *, k: int = 5,
         raise UserError("Predictions need the model's output layer; pass a head (nn.Linear).")
     inputs = prepare_inputs(source, text_or_ids)  # a language model's text starts with <bos>
     steps = inputs.x.shape[0]
+    edits = list(interventions or [])
+    rnn = source.rnn
+    check_interventions(edits, source.cell, rnn.num_layers, rnn.bidirectional, rnn.hidden_size,
+                        steps)
     ids = torch.tensor(inputs.ids, dtype=torch.long) if inputs.ids is not None else None
     with torch.no_grad():
         if source.task == "lm":
             lengths = torch.tensor([steps])
             probs = torch.softmax(_logits_for(
                 source, ids[None] if ids is not None else None, inputs.x[None],
-                lengths)[0], dim=-1)
+                lengths, edits)[0], dim=-1)
             for special in ("pad_id", "bos_id"):  # never suggested, as in next_word_distribution
                 index = getattr(source.vocab, special, None)
                 if index is not None:
@@ -94,7 +105,8 @@ def prefix_predictions(bundle_or_model: Any, text_or_ids: Any, *, k: int = 5,
                 if chunk_ids is not None:
                     chunk_ids[torch.arange(width)[None, :] >= ends[:, None]] = 0
                 x = inputs.x[:width].expand(len(ends), -1, -1)  # a view, no copy
-                rows.append(torch.softmax(_logits_for(source, chunk_ids, x, ends), dim=-1))
+                rows.append(torch.softmax(_logits_for(source, chunk_ids, x, ends, edits),
+                                          dim=-1))
             probs = torch.cat(rows)
     report(progress, steps, steps, "predictions per prefix")
     names = _names(source, probs.shape[-1])

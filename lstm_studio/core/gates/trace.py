@@ -21,6 +21,7 @@ from lstm_studio.core.gates.fused import (
     CellParams,
     gate_rows,
 )
+from lstm_studio.core.gates.interventions import Intervention, check_interventions
 from lstm_studio.core.gates.recurrence import Record, unroll
 from lstm_studio.core.gates.source import prepare_inputs, resolve
 from lstm_studio.core.progress import Progress, report
@@ -82,6 +83,13 @@ class DirectionTrace:
     h: np.ndarray  # h_t [T, H]
     w_ih: np.ndarray = field(repr=False)  # fused weights, PyTorch gate order
     w_hh: np.ndarray = field(repr=False)
+    # What-if edits: series name ('f', 'c', 'h'...) -> bool [T, H], True where the value shown
+    # replaced the computed one (see gates/interventions.py). Empty without edits.
+    edited: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def is_edited(self, series: str, step: int, unit: int) -> bool:
+        mask = self.edited.get(series)
+        return mask is not None and bool(mask[step, unit])
 
     @property
     def steps(self) -> int:
@@ -155,6 +163,7 @@ class Trace:
     output: np.ndarray  # last layer h_t, directions concatenated [T, D*H] (= nn.LSTM output)
     h_n: np.ndarray  # [L*D, H]
     c_n: np.ndarray | None
+    interventions: list[Intervention] = field(default_factory=list)  # what-if edits applied
 
     @property
     def steps(self) -> int:
@@ -188,8 +197,8 @@ class Trace:
         }
 
 
-def _direction_trace(layer: int, direction: str, params: CellParams,
-                     rec: Record) -> DirectionTrace:
+def _direction_trace(layer: int, direction: str, params: CellParams, rec: Record,
+                     edited: dict[str, torch.Tensor] | None = None) -> DirectionTrace:
     cell, hidden = params.cell, params.hidden_size
 
     def block(array: torch.Tensor, gate: str) -> np.ndarray:
@@ -214,6 +223,7 @@ def _direction_trace(layer: int, direction: str, params: CellParams,
         c_prev=rec.c_prev[0].numpy() if rec.c_prev is not None else None, gates=gates,
         c=rec.c[0].numpy() if rec.c is not None else None, h=rec.h[0].numpy(),
         w_ih=params.w_ih.numpy(), w_hh=params.w_hh.numpy(),
+        edited={name: mask.numpy() for name, mask in (edited or {}).items()},
     )
 
 
@@ -226,22 +236,29 @@ def _initial(state: Any, layers: int) -> torch.Tensor | None:
 
 def trace(model_or_bundle: Any, text_or_ids: Any, *, embedding: torch.nn.Module | None = None,
           tokens: list[str] | None = None, h0: Any = None, c0: Any = None,
+          interventions: list[Intervention] | None = None,
           progress: Progress | None = None) -> Trace:
     """Trace one sequence through a ModelBundle, RecurrentModel or bare nn.LSTM/GRU/RNN.
 
     `text_or_ids`: a sentence (bundle only; cleaned and encoded as for prediction), token ids
     (needs an embedding) or input vectors [T, In]. `h0`/`c0`: initial states [L*D, H].
+    `interventions`: what-if edits applied inside the recurrence (gates/interventions.py).
     """
     source = resolve(model_or_bundle, embedding=embedding)
     inputs = prepare_inputs(source, text_or_ids, tokens)
     rnn = source.rnn
+    edits = list(interventions or [])
+    check_interventions(edits, source.cell, rnn.num_layers, rnn.bidirectional, rnn.hidden_size,
+                        inputs.x.shape[0])
     params = source.params(torch.float64)
     layers = rnn.num_layers * len(source.directions)
     report(progress, 0, 1, "tracing")
     with torch.no_grad():
         result = unroll(params, rnn.num_layers, rnn.bidirectional, inputs.x.unsqueeze(0),
-                        h0=_initial(h0, layers), c0=_initial(c0, layers), record=True)
-    directions = {key: _direction_trace(key[0], key[1], params[key], rec)
+                        h0=_initial(h0, layers), c0=_initial(c0, layers), record=True,
+                        interventions=edits)
+    directions = {key: _direction_trace(key[0], key[1], params[key], rec,
+                                        result.edit_masks.get(key))
                   for key, rec in result.records.items()}
     report(progress, 1, 1, "tracing")
     return Trace(
@@ -251,4 +268,5 @@ def trace(model_or_bundle: Any, text_or_ids: Any, *, embedding: torch.nn.Module 
         cleaned=inputs.cleaned, layers=directions, output=result.output[0].numpy(),
         h_n=result.h_n[:, 0].numpy(),
         c_n=result.c_n[:, 0].numpy() if result.c_n is not None else None,
+        interventions=edits,
     )

@@ -18,6 +18,7 @@ from lstm_studio.gui.inspect.cell_diagram import fmt
 from lstm_studio.gui.inspect.handout import Handout, HandoutStage
 
 if TYPE_CHECKING:
+    from lstm_studio.core.explain.attribution import Attribution
     from lstm_studio.gui.inspect.walkthrough import Walkthrough
 
 
@@ -36,8 +37,9 @@ def png_bytes(image: QImage) -> bytes:
     return bytes(data.data())
 
 
-def build_handout(walk: Walkthrough) -> Handout:
-    """The page for what `walk` shows now: its step, unit, stage and views."""
+def build_handout(walk: Walkthrough, attribution: Attribution | None = None) -> Handout:
+    """The page for what `walk` shows now: its step, unit, stage and views, with the
+    sentence's attribution row when `attribution` explains the traced tokens."""
     inspection = _shown(walk)
     trace = inspection.trace
     position = walk.position()
@@ -56,6 +58,7 @@ def build_handout(walk: Walkthrough) -> Handout:
     unit_series = {name: [float(v) for v in values[:, walk.unit]]
                    for name, values in series(walk.direction_trace()).items()}
     prediction = inspection.predictions[position][:8] if inspection.predictions else []
+    aligned = attribution is not None and attribution.tokens == list(trace.tokens)
     return Handout(
         title=f"Inside the {trace.cell.upper()}: step {walk.index + 1} of {trace.steps}",
         model=inspection.description,
@@ -73,6 +76,10 @@ def build_handout(walk: Walkthrough) -> Handout:
         drawing_png=png_bytes(view.diagram.render_image(1000, 538)),
         prediction_title=view.prediction.title.text(),
         prediction=prediction,
+        attribution=list(attribution.attributions) if aligned else [],
+        attribution_title=(f"Why “{attribution.target}” (integrated gradients, p = "
+                           f"{attribution.target_probability:.3f})" if aligned else ""),
+        edits=[edit.describe() for edit in inspection.interventions],
     )
 
 
@@ -111,6 +118,7 @@ def check_against_core(walk: Walkthrough) -> int:
                 raise MismatchError(f"formulas: {line!r} is missing")
             checked += 1
     for name, values in series(d).items():
+        values = values[:, view.heatmaps.unit_order()]  # the maps show the chosen units only
         if not (view.heatmaps.image_values(name) == values).all():
             raise MismatchError(f"heatmap {name} differs from the trace")
         checked += values.size

@@ -4,6 +4,9 @@ One pyqtgraph plot per series (LSTM: f, i, g, o, c, h; GRU: r, z, n, h; RNN: h).
 are created once per trace (`set_data`); moving the cursor only moves a line and a rectangle, so
 stepping through a long sentence stays cheap. A click on any heatmap selects that unit and
 timestep (`cell_clicked`); the Inspect tab owns the selection and calls `set_cursor` back.
+`set_data(..., units=[...])` shows only those units, in that order, in every map (rows are
+labelled with the real unit numbers), and `attribution=` adds a row of per-token attributions
+above the maps, x-linked to them so each token's colour sits over its column of cells.
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ class GateHeatmaps(QWidget):
         self._cursors: dict[str, pg.InfiniteLine] = {}
         self._boxes: dict[str, QGraphicsRectItem] = {}
         self._curves: dict[str, pg.PlotDataItem] = {}
+        self._units: list[int] = []  # displayed row -> unit
+        self._attribution: np.ndarray | None = None
+        self._strips: list[pg.PlotItem] = []
         self._step = 0
         self._unit = 0
 
@@ -79,20 +85,35 @@ class GateHeatmaps(QWidget):
         layout.addWidget(self.readout)
 
     # --- data --------------------------------------------------------------------------------
-    def set_data(self, series: dict[str, np.ndarray], tokens: list[str]) -> None:
-        """`series[name]` is an array [timesteps, units]; all share the same shape."""
+    def set_data(self, series: dict[str, np.ndarray], tokens: list[str],
+                 units: list[int] | None = None,
+                 attribution: list[float] | None = None) -> None:
+        """`series[name]` is an array [timesteps, units]; all share the same shape. `units`:
+        the units to show, in display order (default all); `attribution`: one value per step."""
         self._series = {name: np.asarray(values, dtype=float) for name, values in series.items()}
         self._tokens = list(tokens)
+        hidden = next(iter(self._series.values())).shape[1] if self._series else 0
+        self._units = list(units) if units is not None else list(range(hidden))
+        self._attribution = (np.asarray(attribution, dtype=float) if attribution is not None
+                             else None)
         self.grid.ci.clear()
         self.lines.clear()
         self._legend.clear()
         self.lines.addItem(self._line_cursor)
         self._plots, self._images, self._cursors, self._boxes, self._curves = {}, {}, {}, {}, {}
         columns = 3 if len(self._series) > 4 else 2 if len(self._series) > 1 else 1
+        strip = None
+        if self._attribution is not None:
+            from lstm_studio.gui.inspect.attribution_row import add_attribution_row
+
+            strip = add_attribution_row(self.grid, self._attribution, columns)
+        self._strips = strip or []
         for index, (name, values) in enumerate(self._series.items()):
             if index and index % columns == 0:
                 self.grid.ci.nextRow()
-            self._add_heatmap(name, values)
+            self._add_heatmap(name, values[:, self._units])
+            if strip is not None and index < columns:
+                strip[index].setXLink(self._plots[name])
             color = LINE_COLORS.get(name, "#495057")
             self._curves[name] = self.lines.plot(pen=pg.mkPen(color, width=2), name=name,
                                                  symbol="o", symbolSize=4, symbolBrush=color,
@@ -111,6 +132,11 @@ class GateHeatmaps(QWidget):
         plot.hideButtons()
         box.invertY(True)
         plot.setLabel("left", "unit")
+        plot.getAxis("left").setWidth(48)  # the attribution row above lines up with this
+        if self._units != list(range(len(self._units))) or len(self._units) != values.shape[1]:
+            every = max(1, len(self._units) // 24)
+            plot.getAxis("left").setTicks([[(row, str(unit)) for row, unit in
+                                            enumerate(self._units) if row % every == 0]])
         plot.setLabel("bottom", "step")
         image = pg.ImageItem(values)  # column-major: x = timestep, y = unit
         if name in SIGMOID_SERIES:
@@ -141,9 +167,12 @@ class GateHeatmaps(QWidget):
     def set_cursor(self, step: int, unit: int) -> None:
         """Move the shared cursor to `step` and the selection box to (`step`, `unit`)."""
         self._step, self._unit = step, unit
+        row = self._units.index(unit) if unit in self._units else None
         for name, cursor in self._cursors.items():
             cursor.setPos(step)
-            self._boxes[name].setRect(QRectF(step - 0.5, unit - 0.5, 1, 1))
+            self._boxes[name].setVisible(row is not None)
+            if row is not None:
+                self._boxes[name].setRect(QRectF(step - 0.5, row - 0.5, 1, 1))
         self._line_cursor.setPos(step)
         steps = np.arange(self.timesteps())
         for name, curve in self._curves.items():
@@ -167,8 +196,20 @@ class GateHeatmaps(QWidget):
         return 0 if first is None else first.shape[0]
 
     def units(self) -> int:
-        first = next(iter(self._series.values()), None)
-        return 0 if first is None or first.ndim < 2 else first.shape[1]
+        """How many units (rows) the maps show."""
+        return len(self._units)
+
+    def unit_order(self) -> list[int]:
+        """The unit shown in each row, top to bottom."""
+        return list(self._units)
+
+    def attribution(self) -> np.ndarray | None:
+        return self._attribution
+
+    def attribution_point(self, column: int, step: int) -> QPoint:
+        """Viewport pixel of token `step` in the attribution strip over `column` (for tests)."""
+        scene_point = self._strips[column].getViewBox().mapViewToScene(QPointF(step, 0))
+        return self.grid.mapFromScene(scene_point)
 
     def series_names(self) -> list[str]:
         return list(self._series)
@@ -183,7 +224,7 @@ class GateHeatmaps(QWidget):
     def view_point(self, name: str, step: int, unit: int) -> QPoint:
         """Viewport pixel of the centre of cell (`step`, `unit`) in heatmap `name` (for tests)."""
         view_box = self._plots[name].getViewBox()
-        scene_point = view_box.mapViewToScene(QPointF(step, unit))
+        scene_point = view_box.mapViewToScene(QPointF(step, self._units.index(unit)))
         return self.grid.mapFromScene(scene_point)
 
     def _on_scene_clicked(self, event: object) -> None:
@@ -193,7 +234,7 @@ class GateHeatmaps(QWidget):
             if not view_box.sceneBoundingRect().contains(scene_pos):
                 continue
             point = view_box.mapSceneToView(scene_pos)
-            step, unit = math.floor(point.x() + 0.5), math.floor(point.y() + 0.5)
-            if 0 <= step < self.timesteps() and 0 <= unit < self.units():
-                self.cell_clicked.emit(unit, step)
+            step, row = math.floor(point.x() + 0.5), math.floor(point.y() + 0.5)
+            if 0 <= step < self.timesteps() and 0 <= row < self.units():
+                self.cell_clicked.emit(self._units[row], step)
             return

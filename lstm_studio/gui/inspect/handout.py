@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lstm_studio.core.atomic import atomic_write_text
+from lstm_studio.gui.widgets.attribution_colours import attribution_html
 
 
 @dataclass
@@ -39,6 +40,9 @@ class Handout:
     drawing_png: bytes
     prediction_title: str = ""
     prediction: list[tuple[str, float]] = field(default_factory=list)
+    attribution: list[float] = field(default_factory=list)  # one per token, when computed
+    attribution_title: str = ""
+    edits: list[str] = field(default_factory=list)  # what-if edits the numbers include
 
 
 _STYLE = """
@@ -72,6 +76,15 @@ def render_html(handout: Handout) -> str:
         "<h2>The cell at this step</h2>",
         f'<img alt="LSTM cell with values" src="data:image/png;base64,{image}">',
     ]
+    if handout.edits:
+        parts.insert(-2, "<p><b>What-if edits applied:</b> "
+                     + "; ".join(esc(edit) for edit in handout.edits) + "</p>")
+    if handout.attribution:
+        words = [token for _step, token, _id, _oov in handout.tokens]
+        oov = [unknown for _step, _token, _id, unknown in handout.tokens]
+        parts[-2:-2] = [f"<h2>{esc(handout.attribution_title)}</h2><p>"
+                        + attribution_html(words, handout.attribution, oov)
+                        + '</p><p class="meta">Red pushed towards it, blue against it.</p>']
     if handout.wire_values:
         parts.append("<p>" + " &nbsp;·&nbsp; ".join(esc(v) for v in handout.wire_values.values())
                      + "</p>")
@@ -97,6 +110,8 @@ def _token_table(handout: Handout) -> str:
     esc = html.escape
     names = list(handout.unit_series)
     header = "".join(f"<th>{esc(name)}</th>" for name in names)
+    if handout.attribution:
+        header += "<th>attribution</th>"
     rows = ["<h2>Tokens and the selected unit over time</h2>",
             f"<table><tr><th>step</th><th>token</th><th>id</th>{header}</tr>"]
     for step, token, token_id, oov in handout.tokens:
@@ -105,6 +120,8 @@ def _token_table(handout: Handout) -> str:
         cells = "".join(
             f"<td>{handout.unit_series[name][step]:.3f}</td>"
             if step < len(handout.unit_series[name]) else "<td></td>" for name in names)
+        if handout.attribution:
+            cells += f"<td>{handout.attribution[step]:+.4f}</td>"
         rows.append(f'<tr{css}><td>{step}</td><td class="tok">{word}</td>'
                     f"<td>{'' if token_id is None else token_id}</td>{cells}</tr>")
     rows.append("</table>")

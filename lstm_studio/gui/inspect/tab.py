@@ -28,6 +28,7 @@ from lstm_studio.core.inspection import (
     measure_gradients,
 )
 from lstm_studio.gui import dialogs
+from lstm_studio.gui.inspect.explain_controls import ExplainControls
 from lstm_studio.gui.inspect.export import build_handout, check_against_core
 from lstm_studio.gui.inspect.gradient_view import GradientResult
 from lstm_studio.gui.inspect.panels import SentenceBar, SourceBar
@@ -73,6 +74,7 @@ class InspectTab(QWidget):
         layout.addWidget(self.sentence_bar)
         layout.addWidget(self.walk, 1)
         layout.addWidget(self.status)
+        self.explain = ExplainControls(self)  # attribution row, unit order, search, what-if
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
         self.source_bar.source_chosen.connect(self._on_source_chosen)
@@ -226,14 +228,16 @@ class InspectTab(QWidget):
             if not self.sentence_bar.text().strip():
                 self.sentence_bar.sentence.setText(text)
             if force_sync or len(text.split()) <= SYNC_WORDS:
-                self._show(inspect_model(bundle, text))
+                self._show(inspect_model(bundle, text, interventions=self.explain.edits()))
                 return
         except UserError as error:
             self.status.setText(str(error))
             return
         self.status.setText(f"Tracing {len(text.split())} words…")
         key = self.source_key()
-        self.tracer.start(lambda progress, _emit: inspect_model(bundle, text, progress),
+        edits = self.explain.edits()
+        self.tracer.start(lambda progress, _emit: inspect_model(bundle, text, progress,
+                                                                interventions=edits),
                           self._show, on_failed=self.status.setText,
                           still_valid=lambda: self.source_key() == key)
 
@@ -303,7 +307,7 @@ class InspectTab(QWidget):
         """Write the current walk-through as a self-contained HTML page; returns the path."""
         from lstm_studio.gui.inspect.handout import write_handout
 
-        return str(write_handout(path, build_handout(self.walk)))
+        return str(write_handout(path, build_handout(self.walk, self.explain.attribution)))
 
     def self_test_stage(self) -> str:
         """Trace a sentence through this tab's own code path and compare with the core."""
@@ -327,6 +331,7 @@ class InspectTab(QWidget):
         self.walk.step_bar.stop_playing()
         self.tracer.shutdown()
         self.measurer.shutdown()
+        self.explain.shutdown()
 
     def project_state(self) -> dict[str, Any]:
         return {"sentence": self.sentence_bar.text(), "source": self.source_key(),

@@ -9,8 +9,10 @@ cursor walks positions in the order the cell visits them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
     from lstm_studio.core.gates import Derivation, DirectionTrace, Trace
 
 PREDICTION_ROWS = 8
+# series of one layer/direction -> (units to show in order, attribution per step), None = default
+HeatmapExtras = Callable[[dict[str, np.ndarray]], tuple[list[int] | None, list[float] | None]]
 
 
 class Walkthrough(QWidget):
@@ -39,6 +43,9 @@ class Walkthrough(QWidget):
         self.layer, self.direction, self.index, self.unit = 0, "forward", 0, 0
         self.stage: str | None = None
         self._updating = False
+        # Which units the heatmaps show, in which order, and the attribution row above them
+        # (set by the tab's explain controls; None: every unit, no row).
+        self.heatmap_extras: HeatmapExtras | None = None
         self.controls = CursorControls()
         self.tokens = TokenStrip()
         self.step_bar = StepBar()
@@ -104,8 +111,15 @@ class Walkthrough(QWidget):
         if self.inspection is None:
             return
         trace = self.inspection.trace
-        self.view.heatmaps.set_data(series(self.direction_trace()), trace.tokens)
+        values = series(self.direction_trace())
+        units, attribution = (self.heatmap_extras(values) if self.heatmap_extras is not None
+                              else (None, None))
+        self.view.heatmaps.set_data(values, trace.tokens, units, attribution)
         self.refresh()
+
+    def reload(self) -> None:
+        """Redraw the heatmaps (a new unit order or attribution row) for the same trace."""
+        self._load_direction()
 
     # --- the cursor --------------------------------------------------------------------------
     def direction_trace(self) -> DirectionTrace:

@@ -40,6 +40,8 @@ from lstm_studio.gui.workers import BackgroundTask, TaskSlot
 
 if TYPE_CHECKING:
     from lstm_studio.core.checkpoint import ModelBundle
+    from lstm_studio.core.explain.attribution import Attribution
+from lstm_studio.gui.widgets.attribution_strip import AttributionStrip
 from lstm_studio.gui.widgets.token_view import TokenView
 
 log = logging.getLogger(__name__)
@@ -125,6 +127,8 @@ class UseView(QWidget):
         self.input.setMaximumHeight(90)
         self.tokens = TokenView()  # the tokens after the model's whole text pipeline
         self.bars = ProbabilityBars()
+        self.attribution = AttributionStrip()  # filled by a worker (core/explain) as you type
+        self.explain_slot = TaskSlot(self, "Explaining the prediction")
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
@@ -135,6 +139,7 @@ class UseView(QWidget):
         predict_layout.addWidget(self.input)
         predict_layout.addWidget(self.tokens)
         predict_layout.addWidget(self.bars)
+        predict_layout.addWidget(self.attribution)
         predict_layout.addStretch(1)
 
         self.prompt = QLineEdit()
@@ -201,6 +206,7 @@ class UseView(QWidget):
         self._ngram_cache.clear()
         self.bars.set_distribution([])
         self.tokens.clear()
+        self.attribution.clear()
         if has and self.input.toPlainText().strip():
             self._debounce.start()
 
@@ -276,6 +282,8 @@ class UseView(QWidget):
         if bundle is None or not text.strip():
             self.bars.set_distribution([])
             self.tokens.clear()
+            self.explain_slot.cancel()
+            self.attribution.clear()
             return
         try:
             encoded = bundle.prepare(text)
@@ -290,6 +298,26 @@ class UseView(QWidget):
             return
         self.tokens.set_encoded(encoded.tokens, encoded.oov, bundle.pipeline)
         self.bars.set_distribution(pairs)
+        self.explain_now(bundle, text)
+
+    def explain_now(self, bundle: ModelBundle, text: str) -> None:
+        """Attribute the prediction to the typed tokens in a worker (integrated gradients)."""
+        def job(progress: Progress, _emit: Emit) -> Attribution:
+            from lstm_studio.core.explain.attribution import explain
+
+            return explain(bundle, text, "ig", progress=progress)
+
+        self.explain_slot.start(
+            job, self._show_attribution, on_failed=self.attribution.show_message,
+            still_valid=lambda: self.state.model is bundle and self.input.toPlainText() == text)
+
+    def _show_attribution(self, result: Attribution) -> None:
+        what = "next word" if result.task == "lm" else "class"
+        caption = f"Why {what} “{result.target}” (p = {result.target_probability:.2f})"
+        if result.note:
+            caption += f" — {result.note}"
+        self.attribution.set_attribution(result.tokens, result.attributions, result.target,
+                                         caption, result.oov)
 
     # ----- generate -------------------------------------------------------------------------
     def generate_now(self) -> list[str]:
@@ -346,6 +374,7 @@ class UseView(QWidget):
         self._debounce.stop()
         self.loader.shutdown()
         self.generator.shutdown()
+        self.explain_slot.shutdown()
 
 
 def _sentence(error: BaseException) -> str:
