@@ -171,12 +171,12 @@ class Trainer:
         self.run_id = run_id
         self.device = resolve_device(str(device) if device is not None else config.device)
         self.task = train.task
-        self.sampler = sampler or BucketSampler(train.input_lengths(), config.batch_size,
-                                                config.seed)
+        self.world = world or SingleProcess()
+        self.sampler = self.world.plan(sampler or BucketSampler(
+            train.input_lengths(), config.batch_size, config.seed))
         self.objective = objective or Objective(self.task)
         self.callbacks = list(callbacks)
         self.state = state or FitState()
-        self.world = world or SingleProcess()
         self._lengths = train.input_lengths()
         self._requests = {"stop": False, "checkpoint": False}
         self.step_module: torch.nn.Module = model  # what a training step calls (see World.wrap)

@@ -1,11 +1,11 @@
 """The processes that train one model together, as the training loop sees them.
 
-The loop asks its `World` four things and nothing else about other processes: which part of a
-planned batch this process computes (`shard`), how much its loss weighs (`loss_scale`), the
-step's figures for the whole batch (`step_figures`) and whether every process agrees to stop,
-checkpoint or end at the time budget (`agree`); at epoch ends it gets the main process's
-validation (`share_metrics`) and, for checkpoints, every process's random state
-(`gather_rng`). `SingleProcess` answers all of it locally and changes nothing in a
+All the loop knows of other processes is what it asks its `World`: a batch plan every
+process can split (`plan`), which part of a planned batch this process computes (`shard`),
+how much its loss weighs (`loss_scale`), the step's figures for the whole batch
+(`step_figures`), whether any process asks to stop, checkpoint or end at the time budget
+(`agree`), the main process's validation (`share_metrics`) and every process's random state
+for a checkpoint (`gather_rng`). `SingleProcess` answers all of it locally and changes nothing in a
 one-process run; `core/distributed.py` answers it with torch.distributed.
 """
 
@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+
+from lstm_studio.core.sampling import BatchSampler
 
 METRIC_KEYS: tuple[str, ...] = ("loss", "accuracy", "macro_f1", "perplexity")
 
@@ -35,6 +37,11 @@ class SingleProcess:
     size = 1
     is_main = True
     backend = ""
+    device: torch.device | None = None  # None: the training settings' device
+
+    def plan(self, sampler: BatchSampler) -> BatchSampler:
+        """The sampler the processes share (every batch long enough to split)."""
+        return sampler
 
     def wrap(self, model: torch.nn.Module) -> torch.nn.Module:
         """The module the training step calls (a DDP wrapper reduces gradients)."""
