@@ -112,12 +112,18 @@ def open_resume(ref: str, store: RunStore | None = None) -> ResumePlan:
 
 
 def check_settings(plan: ResumePlan, given: dict[str, dict[str, Any]]) -> None:
-    """`given` holds what the command line set, by config ("model", "train", "vocab",
-    "cleaning"); a value that differs from the run's is a ConfigError naming them all."""
+    """`given` holds what the command line set, by config ("model", "train", "vocab"; and
+    "cleaning": {"config": the CleaningConfig the flags make}); a value that differs from the
+    run's is a ConfigError naming them all."""
     current = {"model": plan.model, "train": plan.train, "vocab": plan.vocab,
                "cleaning": plan.cleaning}
     differences = []
     for section, values in given.items():
+        if section == "cleaning":  # the cleaning flags make one configuration together
+            if values["config"] != plan.cleaning:
+                differences.append("the cleaning settings (--no-clean, --lang, "
+                                   "--lang-threshold, --skip-step)")
+            continue
         config = current.get(section)
         for key, value in values.items():
             if key in CHANGEABLE or key in FROM_DATA:

@@ -8,6 +8,8 @@ Qt-free: the command line and the window both use it.
 from __future__ import annotations
 
 _VOWELS = "aeiou"
+# A final "ch" said as /k/ takes a plain "s": epochs, not "epoches".
+_HARD_CH = ("epoch", "stomach", "monarch")
 
 
 def plural_noun(noun: str) -> str:
@@ -18,6 +20,8 @@ def plural_noun(noun: str) -> str:
     """
     if len(noun) > 1 and noun.endswith("y") and noun[-2].lower() not in _VOWELS:
         return noun[:-1] + "ies"
+    if noun.lower().endswith(_HARD_CH):
+        return noun + "s"
     if noun.endswith(("s", "x", "z", "ch", "sh")):
         return noun + "es"
     return noun + "s"

@@ -10,7 +10,7 @@ from lstm_studio.core.wording import plural, plural_noun, verb
 @pytest.mark.parametrize(("noun", "expected"), [
     ("document", "documents"), ("copy", "copies"), ("extra copy", "extra copies"),
     ("class", "classes"), ("box", "boxes"), ("match", "matches"), ("day", "days"),
-    ("key", "keys"), ("group", "groups"), ("y", "ys"),
+    ("key", "keys"), ("group", "groups"), ("y", "ys"), ("epoch", "epochs"),
 ])
 def test_regular_plurals(noun: str, expected: str) -> None:
     assert plural_noun(noun) == expected

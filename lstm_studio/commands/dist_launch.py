@@ -1,0 +1,178 @@
+"""`lstm-studio train ... --nproc N`: start N data-parallel training processes on this machine
+with torchrun's launcher (torch.distributed.run, the engine behind `torchrun`).
+
+This process only launches and waits: the workers run the same command line (the
+`LSTM_STUDIO_DIST_ERRORS` variable tells them they were started here), join through a
+rendezvous on a local port, and rank 0 prints the result. When a worker fails, torchrun's
+agent stops the others; the worker's one-sentence error (written to a file in the folder that
+variable names) becomes this command's error, or, for a worker that died without a word, what
+killed it. Nothing here waits without a limit: the rendezvous has a join timeout and the
+collectives have theirs (core/distributed.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from lstm_studio.core.errors import ConfigError, UserError
+
+ERRORS_ENV = "LSTM_STUDIO_DIST_ERRORS"
+RUN_ID_FILE = "run-id"
+JOIN_TIMEOUT_S = 120  # all local processes must have started and met within this
+
+
+def started_by_launcher() -> bool:
+    return bool(os.environ.get(ERRORS_ENV))
+
+
+def check_nproc(nproc: int, device: str | None) -> None:
+    if nproc < 1:
+        raise ConfigError(f"--nproc must be at least 1 (it is {nproc}): the number of training "
+                          "processes to start on this machine.")
+    name = (device or "cpu").lower()
+    if name.startswith("cuda") or name == "auto":
+        import torch
+
+        gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if name.startswith("cuda") and nproc > gpus:
+            raise ConfigError(f"--nproc {nproc} needs a GPU per process on device cuda, but "
+                              f"{gpus} {'is' if gpus == 1 else 'are'} available.")
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def check_port(port: int, host: str = "127.0.0.1") -> None:
+    if not 0 < port < 65536:
+        raise ConfigError(f"--master-port {port} is not a port number (1-65535).")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as error:
+            raise ConfigError(f"Port {port} is already in use on this machine; choose another "
+                              "with --master-port, or leave it out to use a free one.") from error
+
+
+def worker_command(argv: list[str]) -> list[str]:
+    """torchrun's arguments that start this same command line as a worker."""
+    if getattr(sys, "frozen", False):  # the packaged app is its own interpreter
+        return ["--no-python", sys.executable, *argv]
+    return ["-m", "lstm_studio", *argv]
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@contextlib.contextmanager
+def _first_interrupt_to_workers() -> Iterator[None]:
+    """Ctrl+C reaches the workers too (same terminal process group): they stop after their
+    step and save a checkpoint. This process waits for them instead of killing them."""
+    def handler(signum: int, frame: object) -> None:
+        print("\nStopping the training processes after their current step...", file=sys.stderr)
+
+    try:
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def launch(args: argparse.Namespace) -> int:
+    """Start `args.nproc` workers running `args.argv` and wait for them; their exit status."""
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
+    from torch.distributed.launcher.api import elastic_launch
+    from torch.distributed.run import config_from_args, parse_args
+
+    check_nproc(args.nproc, args.device)
+    if args.master_port is not None:
+        check_port(args.master_port)
+    port = args.master_port or free_port()
+    folder = Path(tempfile.mkdtemp(prefix="lstm-studio-dist-"))
+    torchrun = ["--nnodes", "1", "--nproc-per-node", str(args.nproc),
+                "--rdzv-backend", "c10d", "--rdzv-endpoint", f"127.0.0.1:{port}",
+                "--rdzv-id", uuid.uuid4().hex, "--rdzv-conf", f"join_timeout={JOIN_TIMEOUT_S}",
+                "--max-restarts", "0", "--monitor-interval", "0.2",
+                *worker_command(list(args.argv))]
+    env = {ERRORS_ENV: str(folder),
+           "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", str(args.threads or 1))}
+    logging.getLogger("torch.distributed.elastic").setLevel(logging.ERROR)
+    try:
+        with _environment(env), _first_interrupt_to_workers():
+            config, entrypoint, entry_args = config_from_args(parse_args(torchrun))
+            # SIGINT is left to the workers (see _first_interrupt_to_workers).
+            config.signals_to_handle = "SIGTERM,SIGHUP,SIGQUIT"
+            elastic_launch(config, entrypoint)(*entry_args)
+        return 0
+    except ChildFailedError as error:
+        return _report_failure(error, folder, args.nproc)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _report_failure(error, folder: Path, nproc: int) -> int:
+    rank, failure = error.get_first_failure()
+    message_file = folder / f"rank{rank}.txt"
+    run_id = _read(folder / RUN_ID_FILE)
+    resume = (f" Resume it with: lstm-studio train --resume {run_id}" if run_id else "")
+    if message_file.exists():
+        raise UserError(f"training process {rank} of {nproc}: {_read(message_file)}"
+                        + (resume if "resume" not in _read(message_file).lower() else ""))
+    if failure.exitcode is not None and failure.exitcode > 0 and all(
+            f.exitcode == failure.exitcode for f in error.failures.values()):
+        return int(failure.exitcode)  # every process ended the same way (e.g. a failed run)
+    cause = (f"was killed by {failure.signal_name()}" if failure.exitcode < 0
+             else f"ended with exit status {failure.exitcode}")
+    raise UserError(f"Training process {rank} of {nproc} {cause}, so the others were stopped."
+                    + resume)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
+def note_run_id(run_id: str) -> None:
+    """Rank 0 tells the launcher its run's id (for the resume hint after a failure)."""
+    folder = os.environ.get(ERRORS_ENV)
+    if folder:
+        with contextlib.suppress(OSError):
+            (Path(folder) / RUN_ID_FILE).write_text(run_id, encoding="utf-8")
+
+
+def note_error(rank: int, message: str) -> None:
+    """A worker's one-sentence error, for the launcher to report once."""
+    folder = os.environ.get(ERRORS_ENV)
+    if folder:
+        with contextlib.suppress(OSError):
+            (Path(folder) / f"rank{rank}.txt").write_text(message, encoding="utf-8")
