@@ -67,11 +67,12 @@ def check_port(port: int, host: str = "127.0.0.1") -> None:
                               "with --master-port, or leave it out to use a free one.") from error
 
 
-def worker_command(argv: list[str]) -> list[str]:
-    """torchrun's arguments that start this same command line as a worker."""
-    if getattr(sys, "frozen", False):  # the packaged app is its own interpreter
-        return ["--no-python", sys.executable, *argv]
-    return ["-m", "lstm_studio", *argv]
+def worker_command(argv: list[str]) -> tuple[str, list[str]]:
+    """The program and arguments that run this same command line as a worker (what torchrun
+    runs for `-m lstm_studio ...`, or the packaged app, which is its own interpreter)."""
+    if getattr(sys, "frozen", False):
+        return sys.executable, list(argv)
+    return sys.executable, ["-u", "-m", "lstm_studio", *argv]
 
 
 @contextlib.contextmanager
@@ -109,28 +110,27 @@ def _first_interrupt_to_workers() -> Iterator[None]:
 def launch(args: argparse.Namespace) -> int:
     """Start `args.nproc` workers running `args.argv` and wait for them; their exit status."""
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
-    from torch.distributed.launcher.api import elastic_launch
-    from torch.distributed.run import config_from_args, parse_args
+    from torch.distributed.launcher.api import LaunchConfig, elastic_launch
 
     check_nproc(args.nproc, args.device)
     if args.master_port is not None:
         check_port(args.master_port)
     port = args.master_port or free_port()
     folder = Path(tempfile.mkdtemp(prefix="lstm-studio-dist-"))
-    torchrun = ["--nnodes", "1", "--nproc-per-node", str(args.nproc),
-                "--rdzv-backend", "c10d", "--rdzv-endpoint", f"127.0.0.1:{port}",
-                "--rdzv-id", uuid.uuid4().hex, "--rdzv-conf", f"join_timeout={JOIN_TIMEOUT_S}",
-                "--max-restarts", "0", "--monitor-interval", "0.2",
-                *worker_command(list(args.argv))]
+    # What `torchrun --standalone --nproc-per-node N` sets up, on the chosen port; SIGINT is
+    # left to the workers (see _first_interrupt_to_workers).
+    config = LaunchConfig(
+        min_nodes=1, max_nodes=1, nproc_per_node=args.nproc, run_id=uuid.uuid4().hex,
+        role="lstm-studio", rdzv_backend="c10d", rdzv_endpoint=f"127.0.0.1:{port}",
+        rdzv_configs={"join_timeout": JOIN_TIMEOUT_S}, max_restarts=0, monitor_interval=0.2,
+        start_method="spawn", signals_to_handle="SIGTERM,SIGHUP,SIGQUIT")
+    program, program_args = worker_command(list(args.argv))
     env = {ERRORS_ENV: str(folder),
            "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", str(args.threads or 1))}
     logging.getLogger("torch.distributed.elastic").setLevel(logging.ERROR)
     try:
         with _environment(env), _first_interrupt_to_workers():
-            config, entrypoint, entry_args = config_from_args(parse_args(torchrun))
-            # SIGINT is left to the workers (see _first_interrupt_to_workers).
-            config.signals_to_handle = "SIGTERM,SIGHUP,SIGQUIT"
-            elastic_launch(config, entrypoint)(*entry_args)
+            elastic_launch(config, program)(*program_args)
         return 0
     except ChildFailedError as error:
         return _report_failure(error, folder, args.nproc)

@@ -19,6 +19,7 @@ so a process never waits forever.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from datetime import timedelta
@@ -186,5 +187,10 @@ class DataParallel:
         return [part.cpu() for part in parts]
 
     def close(self) -> None:
-        if dist.is_initialized():
-            dist.destroy_process_group()
+        """Leave the group together: a process that tore its connections down while another
+        still used them could abort the other one ("terminate called...")."""
+        if not dist.is_initialized():
+            return
+        with contextlib.suppress(RuntimeError):  # another process is gone: no one to wait for
+            dist.barrier()
+        dist.destroy_process_group()
