@@ -18,7 +18,7 @@ import json
 import math
 import os
 import time
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -48,6 +48,21 @@ def event_line(event: object) -> dict[str, Any] | None:
     if kind is None or not is_dataclass(event) or isinstance(event, type):
         return None
     return {"event": kind, **asdict(event)}
+
+
+def line_event(line: dict[str, Any]) -> StepEvent | EpochEvent | None:
+    """A step or epoch line back into its event (null figures become NaN, or None where the
+    event allows it); None for other lines."""
+    kind = line.get("event")
+    cls = StepEvent if kind == "step" else EpochEvent if kind == "epoch" else None
+    if cls is None:
+        return None
+    values = {f.name: line.get(f.name) for f in fields(cls)}
+    for name in ("loss", "grad_norm", "lr", "tokens_per_s", "train_loss", "valid_loss",
+                 "seconds"):
+        if name in values and values[name] is None:
+            values[name] = math.nan
+    return cls(**values)
 
 
 class LiveLog:
