@@ -149,8 +149,9 @@ def _report_failure(error, folder: Path, nproc: int) -> int:
     if failure.exitcode is not None and failure.exitcode > 0 and all(
             f.exitcode == failure.exitcode for f in error.failures.values()):
         return int(failure.exitcode)  # every process ended the same way (e.g. a failed run)
-    cause = (f"was killed by {failure.signal_name()}" if failure.exitcode < 0
-             else f"ended with exit status {failure.exitcode}")
+    code = failure.exitcode if failure.exitcode is not None else 1
+    cause = (f"was killed by {failure.signal_name()}" if code < 0
+             else f"ended with exit status {code}")
     raise UserError(f"Training process {rank} of {nproc} {cause}, so the others were stopped."
                     + resume)
 

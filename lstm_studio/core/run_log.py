@@ -57,7 +57,7 @@ def line_event(line: dict[str, Any]) -> StepEvent | EpochEvent | None:
     cls = StepEvent if kind == "step" else EpochEvent if kind == "epoch" else None
     if cls is None:
         return None
-    values = {f.name: line.get(f.name) for f in fields(cls)}
+    values: dict[str, Any] = {f.name: line.get(f.name) for f in fields(cls)}
     for name in ("loss", "grad_norm", "lr", "tokens_per_s", "train_loss", "valid_loss",
                  "seconds"):
         if name in values and values[name] is None:

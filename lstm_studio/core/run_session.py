@@ -79,10 +79,10 @@ class RunSession:
 
     @classmethod
     def start(cls, store: RunStore, model_config: dict, train_config: dict, name: str = "", *,
-              configs: dict[str, dict | None] | None = None,
+              configs: dict[str, Any] | None = None,
               checkpoint_minutes: float | None = None) -> RunSession:
-        """A new run in `store`, marked running; `configs` holds the vocab, data and cleaning
-        configs (as dicts) that `train --resume` needs."""
+        """A new run in `store`, marked running; `configs` sets record fields: the vocab,
+        data and cleaning configs (as dicts) that `train --resume` needs, the model file."""
         record = store.create(model_config, train_config, name)
         for key, value in (configs or {}).items():
             setattr(record, key, value)
