@@ -183,7 +183,7 @@ def absolute_sources(config: DataConfig, base: str | Path | None = None) -> Data
     overrides keep their keys and gain an absolute twin for keys that name a file there."""
     from dataclasses import replace
 
-    root = Path(base) if base is not None else Path.cwd()
+    root = Path(base) if base is not None else Path.cwd()  # cwd-ok: the paths the user typed
 
     def absolute(path: str) -> str:
         candidate = Path(path).expanduser()
