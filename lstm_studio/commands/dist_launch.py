@@ -2,12 +2,15 @@
 with torchrun's launcher (torch.distributed.run, the engine behind `torchrun`).
 
 This process only launches and waits: the workers run the same command line (the
-`LSTM_STUDIO_DIST_ERRORS` variable tells them they were started here), join through a
-rendezvous on a local port, and rank 0 prints the result. When a worker fails, torchrun's
-agent stops the others; the worker's one-sentence error (written to a file in the folder that
-variable names) becomes this command's error, or, for a worker that died without a word, what
-killed it. Nothing here waits without a limit: the rendezvous has a join timeout and the
-collectives have theirs (core/distributed.py).
+`LSTM_STUDIO_DIST_ERRORS` variable tells them they were started here and names a folder the
+two sides share), join through a rendezvous on a local port, and rank 0 prints the result.
+When a worker fails, torchrun's agent stops the others; the worker's one-sentence error
+(written to that folder) becomes this command's error, or, for a worker that died without a
+word, what killed it. The workers run in sessions of their own, so the terminal's Ctrl+C
+reaches only this process: the first one writes a stop file in the folder, which the workers
+look for after every step (they stop together and save a checkpoint); a second one has the
+agent kill them. Nothing here waits without a limit: the rendezvous has a join timeout and
+the collectives have theirs (core/distributed.py).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import signal
 import socket
 import sys
 import tempfile
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +34,7 @@ from lstm_studio.core.errors import ConfigError, UserError
 
 ERRORS_ENV = "LSTM_STUDIO_DIST_ERRORS"
 RUN_ID_FILE = "run-id"
+STOP_FILE = "stop"  # the launcher's Ctrl+C, for the workers (they run in their own sessions)
 JOIN_TIMEOUT_S = 120  # all local processes must have started and met within this
 
 
@@ -90,11 +96,18 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _first_interrupt_to_workers() -> Iterator[None]:
-    """Ctrl+C reaches the workers too (same terminal process group): they stop after their
-    step and save a checkpoint. This process waits for them instead of killing them."""
+def _interrupts_to_workers(folder: Path) -> Iterator[None]:
+    """First Ctrl+C: the workers stop after their current step (the stop file); second: the
+    agent kills them at once."""
+    from torch.distributed.elastic.multiprocessing.api import SignalException
+
     def handler(signum: int, frame: object) -> None:
-        print("\nStopping the training processes after their current step...", file=sys.stderr)
+        stop = folder / STOP_FILE
+        if stop.exists():
+            raise SignalException("interrupted twice", sigval=signal.SIGKILL)
+        stop.write_text("stop\n", encoding="utf-8")
+        print("\nStopping the training processes after their current step (Ctrl+C again to "
+              "abort)...", file=sys.stderr)
 
     try:
         previous = signal.signal(signal.SIGINT, handler)
@@ -109,6 +122,7 @@ def _first_interrupt_to_workers() -> Iterator[None]:
 
 def launch(args: argparse.Namespace) -> int:
     """Start `args.nproc` workers running `args.argv` and wait for them; their exit status."""
+    from torch.distributed.elastic.multiprocessing.api import SignalException
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
     from torch.distributed.launcher.api import LaunchConfig, elastic_launch
 
@@ -118,7 +132,7 @@ def launch(args: argparse.Namespace) -> int:
     port = args.master_port or free_port()
     folder = Path(tempfile.mkdtemp(prefix="lstm-studio-dist-"))
     # What `torchrun --standalone --nproc-per-node N` sets up, on the chosen port; SIGINT is
-    # left to the workers (see _first_interrupt_to_workers).
+    # this process's (see _interrupts_to_workers).
     config = LaunchConfig(
         min_nodes=1, max_nodes=1, nproc_per_node=args.nproc, run_id=uuid.uuid4().hex,
         role="lstm-studio", rdzv_backend="c10d", rdzv_endpoint=f"127.0.0.1:{port}",
@@ -129,11 +143,13 @@ def launch(args: argparse.Namespace) -> int:
            "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", str(args.threads or 1))}
     logging.getLogger("torch.distributed.elastic").setLevel(logging.ERROR)
     try:
-        with _environment(env), _first_interrupt_to_workers():
+        with _environment(env), _interrupts_to_workers(folder):
             elastic_launch(config, program)(*program_args)
         return 0
     except ChildFailedError as error:
         return _report_failure(error, folder, args.nproc)
+    except SignalException as error:
+        raise KeyboardInterrupt from error
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -169,6 +185,23 @@ def note_run_id(run_id: str) -> None:
     if folder:
         with contextlib.suppress(OSError):
             (Path(folder) / RUN_ID_FILE).write_text(run_id, encoding="utf-8")
+
+
+def watch_launcher_stop(stop: threading.Event, interval_s: float = 0.2) -> None:
+    """In a worker: set `stop` once the launcher's stop file appears (a daemon thread)."""
+    folder = os.environ.get(ERRORS_ENV)
+    if not folder:
+        return
+    path = Path(folder) / STOP_FILE
+
+    def watch() -> None:
+        while not stop.is_set():
+            if path.exists():
+                stop.set()
+                return
+            time.sleep(interval_s)
+
+    threading.Thread(target=watch, name="launcher-stop", daemon=True).start()
 
 
 def note_error(rank: int, message: str) -> None:

@@ -71,6 +71,7 @@ def _train(args: argparse.Namespace, distributed: bool) -> int:
     main = world is None or world.is_main
     reporter = TrainingProgress(enabled=main)
     stop = threading.Event()
+    dist_launch.watch_launcher_stop(stop)
     try:
         if main and world is not None:
             _announce(job["train"], world)

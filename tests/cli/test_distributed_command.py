@@ -158,3 +158,33 @@ def test_killing_one_process_stops_the_other_with_a_message_and_the_run_resumes(
     assert (tmp_path / "m.safetensors").exists()
     final = RunStore(home / "runs").get(record.run_id)
     assert final.processes == 1 and final.resumes[0]["processes"] == 1
+
+
+@needs_gloo
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a process is POSIX")
+def test_ctrl_c_to_the_launcher_stops_every_process_at_the_same_step(
+        reviews: list[str], tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    env = {**os.environ, "LSTM_STUDIO_HOME": str(home), "OMP_NUM_THREADS": "1"}
+    launcher = subprocess.Popen(cli("train", *reviews, *TRAIN, "--epochs", "200", "--nproc",
+                                    "2", "--json"),
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+    try:
+        deadline = time.monotonic() + 100
+        while not any(line.get("event") == "epoch" for folder in (home / "runs").glob("*")
+                      for line in read_log(folder / "log.jsonl").lines):
+            assert time.monotonic() < deadline and launcher.poll() is None
+            time.sleep(0.1)
+        launcher.send_signal(signal.SIGINT)  # what Ctrl+C in its terminal does
+        out, err = launcher.communicate(timeout=90)
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+    assert launcher.returncode == 0, err
+    result = json.loads(out)
+    assert result["status"] == "stopped" and "Stopped by the user" in result["message"]
+    [record] = RunStore(home / "runs").list_runs()
+    assert record.status == "stopped" and record.resumable
