@@ -82,6 +82,11 @@ class LiveLog:
             self._handle.flush()
             self._last_flush = now
 
+    def flush(self) -> None:
+        if self._handle is not None:
+            self._handle.flush()
+            self._last_flush = time.monotonic()
+
     def event(self, event: object) -> None:
         line = event_line(event)
         if line is not None:

@@ -194,6 +194,9 @@ class CheckpointCallback(TrainerCallback):
         self._last = time.monotonic()
         if self.session is None:
             return
+        # Every step the checkpoint includes is in the log before the checkpoint exists, so a
+        # run killed right after it resumes without a gap in its curve.
+        self.session.log.flush()
         info = {"run_id": self.session.run_id, "processes": self.world.size,
                 "threads": trainer.config.threads}
         size = save_training_checkpoint(self.session.dir.checkpoint, trainer, rng, info)
