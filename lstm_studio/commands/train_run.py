@@ -107,7 +107,7 @@ def _new_job(args: argparse.Namespace) -> dict[str, Any]:
                 configs={**run_configs(vocab, data_config, cleaning), "model_out": str(out)},
                 checkpoint_minutes=_minutes(args))
             dist_launch.note_run_id(session.run_id)
-        with _recording(session):
+        with session.recording() if session is not None else contextlib.nullcontext():
             dataset, data, _ = load_and_clean(args, cleaning, quiet=args.json, project=project,
                                               data_config=data_config)
             options = RunOptions(session=session, world=world, stop_signal=stop,
@@ -118,21 +118,6 @@ def _new_job(args: argparse.Namespace) -> dict[str, Any]:
                                name=args.name, options=options)
 
     return {"train": train, "run": execute}
-
-
-@contextlib.contextmanager
-def _recording(session) -> Iterator[None]:
-    """A run that ends before training (bad data, Ctrl+C while reading) is recorded so."""
-    try:
-        yield
-    except KeyboardInterrupt:
-        if session is not None and session.record.status == "running":
-            session.fail("stopped", "Stopped before training started.")
-        raise
-    except BaseException as error:
-        if session is not None and session.record.status == "running":
-            session.fail("failed", str(error) or type(error).__name__)
-        raise
 
 
 # --- a resumed run ---------------------------------------------------------------------------

@@ -9,14 +9,16 @@ other processes take part in checkpoints through `checkpoint_callbacks` without 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from lstm_studio.core.errors import Cancelled
 from lstm_studio.core.events import RunStarted
 from lstm_studio.core.run_dir import RunDir
 from lstm_studio.core.run_log import LiveLog, cut_log
@@ -83,10 +85,7 @@ class RunSession:
               checkpoint_minutes: float | None = None) -> RunSession:
         """A new run in `store`, marked running; `configs` sets record fields: the vocab,
         data and cleaning configs (as dicts) that `train --resume` needs, the model file."""
-        record = store.create(model_config, train_config, name)
-        for key, value in (configs or {}).items():
-            setattr(record, key, value)
-        store.save(record)
+        record = store.create(model_config, train_config, name, configs)
         return cls(store, record, checkpoint_minutes)
 
     @classmethod
@@ -155,6 +154,22 @@ class RunSession:
         self.recorder.finish(status, message, history, summary, model_path)
         self.log.close()
         self.dir.clear_stop()
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[RunSession]:
+        """Around everything between `start` and `finish`: a run that ends by an exception
+        before the trainer could say so (bad data, Ctrl+C while reading) is recorded as
+        failed or stopped, never left "running"."""
+        try:
+            yield self
+        except (KeyboardInterrupt, Cancelled):
+            if self.record.status == "running":
+                self.fail("stopped", "Stopped before training started.")
+            raise
+        except BaseException as error:
+            if self.record.status == "running":
+                self.fail("failed", str(error) or type(error).__name__)
+            raise
 
     def fail(self, status: str, message: str) -> None:
         """End a run that raised (failed, or stopped from a listener)."""

@@ -131,7 +131,10 @@ class RunStore:
     def run_dir(self, run_id: str) -> RunDir:
         return RunDir(self.root / run_id)
 
-    def create(self, model_config: dict, train_config: dict, name: str = "") -> RunRecord:
+    def create(self, model_config: dict, train_config: dict, name: str = "",
+               fields: dict[str, Any] | None = None) -> RunRecord:
+        """A new run folder and its record, marked running; `fields` sets more of the
+        record's fields in the same first write."""
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
         run_id = f"{stamp}-{uuid.uuid4().hex[:6]}"
         folder = self.run_dir(run_id).path
@@ -139,6 +142,8 @@ class RunStore:
         record = RunRecord(run_id=run_id, created=_now(), model_config=model_config,
                            train_config=train_config, name=name, pid=os.getpid(),
                            host=socket.gethostname(), folder=str(folder))
+        for key, value in (fields or {}).items():
+            setattr(record, key, value)
         self.save(record)
         return record
 

@@ -131,6 +131,22 @@ def test_what_cannot_be_resumed_is_said_in_one_line(reviews: list[str], tmp_path
     run_id = json.loads(capsys.readouterr().out)["run_id"]
     folder = RunStore().run_dir(run_id).path
 
+    # As if its process had been killed: `runs` lists it as interrupted with its checkpoint.
+    store = RunStore()
+    record = store.get(run_id)
+    record.status, record.pid = "running", int(subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+        text=True, check=True).stdout)  # a process that has ended
+    store.save(record)
+    assert main(["runs", "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert (row["status"], row["resumable"], row["folder"]) == ("interrupted", True, str(folder))
+    assert row["last_checkpoint"]["epoch"] == 2 and row["valid"] is not None
+    assert main(["runs"]) == 0
+    listing = capsys.readouterr().out
+    assert f"{run_id} interrupted" in listing and "epoch 2 " in listing
+    assert f"Resume a run with: lstm-studio train --resume {run_id}" in listing
+
     def error(*argv: str) -> str:
         assert main(["train", *argv]) == 2
         captured = capsys.readouterr()

@@ -164,8 +164,17 @@ def training_job(inputs: TrainingInputs, closing: threading.Event | None = None
     """
 
     def job(progress: Progress, emit: Emit) -> TrainResult:
-        from lstm_studio.core.pipeline import train_model
+        from lstm_studio.core.config import config_to_dict
+        from lstm_studio.core.pipeline import run_configs, train_model
+        from lstm_studio.core.run_session import RunOptions, RunSession
+        from lstm_studio.core.runs import RunStore
 
+        # Recorded before the vocabulary and the encoding (seconds on a large dataset), so a
+        # window killed meanwhile leaves the run listed as interrupted.
+        session = RunSession.start(
+            RunStore(), config_to_dict(inputs.model_config), config_to_dict(inputs.train_config),
+            configs=run_configs(inputs.vocab_config, inputs.data_config,
+                                inputs.cleaning_config))
         batcher = EventBatcher(emit)
         run_id: list[str] = []
         stopped: list[RunRecord | None] = []
@@ -179,10 +188,11 @@ def training_job(inputs: TrainingInputs, closing: threading.Event | None = None
                 raise ShutdownRequested()
 
         try:
-            return train_model(inputs.dataset, inputs.vocab_config, inputs.model_config,
-                               inputs.train_config, cleaning_config=inputs.cleaning_config,
-                               data_config=inputs.data_config, progress=progress,
-                               on_event=on_event)
+            with session.recording():
+                return train_model(inputs.dataset, inputs.vocab_config, inputs.model_config,
+                                   inputs.train_config, cleaning_config=inputs.cleaning_config,
+                                   data_config=inputs.data_config, progress=progress,
+                                   on_event=on_event, options=RunOptions(session=session))
         except ShutdownRequested:
             _mark_stopped(stopped[0] if stopped else None)
             raise
