@@ -104,7 +104,8 @@ def _interrupts_to_workers(folder: Path) -> Iterator[None]:
     def handler(signum: int, frame: object) -> None:
         stop = folder / STOP_FILE
         if stop.exists():
-            raise SignalException("interrupted twice", sigval=signal.SIGKILL)
+            raise SignalException("interrupted twice",
+                                  sigval=getattr(signal, "SIGKILL", signal.SIGTERM))
         stop.write_text("stop\n", encoding="utf-8")
         print("\nStopping the training processes after their current step (Ctrl+C again to "
               "abort)...", file=sys.stderr)

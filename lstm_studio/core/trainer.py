@@ -7,7 +7,7 @@ perplexity only run at epoch ends, so reporting never slows training down. Stop 
 arrive through `Progress` between batches. A NaN or infinite loss ends the run before that
 step touches the weights.
 
-The loop has four seams, so features change one piece instead of the loop:
+The loop has five seams, so features change one piece instead of the loop:
 - `sampler` (core/sampling.py) plans each epoch's batches;
 - `objective` (core/objective.py) is the loss and the rule that ranks validated epochs;
 - `callbacks` (`TrainerCallback`) hear the start and end of the run, of each epoch and each
@@ -35,6 +35,7 @@ import torch
 
 from lstm_studio.core.batching import EncodedSet, collate
 from lstm_studio.core.config import TrainConfig, validate_training
+from lstm_studio.core.devices import resolve_device
 from lstm_studio.core.errors import Cancelled, ConfigError
 from lstm_studio.core.evaluation import evaluate_encoded
 from lstm_studio.core.events import EpochEvent, EventHandler, RunEnded, RunStarted, StepEvent
@@ -53,34 +54,6 @@ class FitResult:
     epochs: int = 0
     seconds: float = 0.0
     best_epoch: int | None = None
-
-
-def resolve_device(name: str | None) -> torch.device:
-    """'cpu', 'cuda', 'mps' or 'auto'; a device that is not there is a ConfigError."""
-    name = (name or "cpu").lower()
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError("Device cuda was asked for but no CUDA GPU is available; use cpu.")
-    if name == "mps" and not (getattr(torch.backends, "mps", None)
-                              and torch.backends.mps.is_available()):
-        raise ConfigError("Device mps was asked for but Apple's MPS is not available; use cpu.")
-    if name != "cpu" and not name.startswith("cuda") and name != "mps":
-        raise ConfigError(f"Unknown device {name!r}; choose cpu, cuda, mps or auto.")
-    return torch.device(name)
-
-
-def available_devices() -> list[str]:
-    devices = ["cpu"]
-    if torch.cuda.is_available():
-        devices.append("cuda")
-    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-        devices.append("mps")
-    return devices
 
 
 def make_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
@@ -345,8 +318,8 @@ class Trainer:
                 tokens_per_s=sums["tokens"] / busy if busy > 0 else 0.0)
             self.on_event(event)
             self._hooks("on_step_end", event)
-            out_of_time = bool(budget) and time.monotonic() - started >= (budget or 0.0)
-            if self._agree_on_requests(out_of_time):
+            late = budget is not None and time.monotonic() - started >= budget
+            if self._agree_on_requests(late):
                 out_of_time = True
                 break
         busy, seen = sums["busy"], max(1, int(sums["seen"]))
