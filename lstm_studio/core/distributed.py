@@ -28,8 +28,13 @@ from typing import TypeVar
 import torch
 import torch.distributed as dist
 
-from lstm_studio.core.errors import ConfigError, RunInterrupted, UserError
-from lstm_studio.core.world import StepFigures, metrics_from_tensor, metrics_to_tensor
+from lstm_studio.core.errors import ConfigError, UserError
+from lstm_studio.core.world import (
+    StepFigures,
+    metrics_from_tensor,
+    metrics_to_tensor,
+    peer_lost,
+)
 
 T = TypeVar("T")
 
@@ -120,14 +125,11 @@ class DataParallel:
             return work()
         except RuntimeError as error:
             if lost_peer(error):
-                raise self.interrupted(error) from error
+                raise peer_lost(self.rank, self.size, error) from error
             raise
 
-    def interrupted(self, error: BaseException) -> RunInterrupted:
-        return RunInterrupted(
-            f"Training process {self.rank} of {self.size} lost contact with the others "
-            f"({str(error).splitlines()[0][:160]}); the run stops here and can be resumed "
-            "from its last checkpoint.")
+    def lost_peer(self, error: BaseException) -> bool:
+        return lost_peer(error)
 
     def plan(self, sampler):
         from lstm_studio.core.sampling import EvenShards

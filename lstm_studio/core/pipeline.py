@@ -43,7 +43,7 @@ from lstm_studio.core.run_session import (
 from lstm_studio.core.runs import RunStore
 from lstm_studio.core.trainer import Trainer, TrainerCallback, resolve_device
 from lstm_studio.core.wording import plural, verb
-from lstm_studio.core.world import SingleProcess
+from lstm_studio.core.world import SingleProcess, peer_lost
 
 HOLDOUT_FRACTION = 0.1
 
@@ -223,9 +223,15 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
             session.fail("stopped", "Stopped before the run completed.")
         raise
     except BaseException as error:
+        # Another process died inside a collective of DDP's own (the gradient all-reduce).
+        lost = None if isinstance(error, RunInterrupted) or not world.lost_peer(error) \
+            else peer_lost(world.rank, world.size, error)
         if session is not None:
-            status = "interrupted" if isinstance(error, RunInterrupted) else "failed"
-            session.fail(status, str(error) or type(error).__name__)
+            interrupted = lost is not None or isinstance(error, RunInterrupted)
+            session.fail("interrupted" if interrupted else "failed",
+                         str(lost or error) or type(error).__name__)
+        if lost is not None:
+            raise lost from error
         raise
 
     metrics = {"valid": _summary(valid), "test": _summary(test) if test else None,

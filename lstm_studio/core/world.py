@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import torch
 
+from lstm_studio.core.errors import RunInterrupted
 from lstm_studio.core.sampling import BatchSampler
 
 METRIC_KEYS: tuple[str, ...] = ("loss", "accuracy", "macro_f1", "perplexity")
@@ -73,10 +74,22 @@ class SingleProcess:
         """Every process's CPU random state, main process first."""
         return [state]
 
+    def lost_peer(self, error: BaseException) -> bool:
+        """Whether `error` means another process of the run is gone (never, alone)."""
+        return False
+
     def close(self) -> None: ...
 
 
 World = SingleProcess  # the interface; core/distributed.py's DataParallel implements it too
+
+
+def peer_lost(rank: int, size: int, error: BaseException) -> RunInterrupted:
+    """The one-sentence error of a process whose partners vanished (the run is resumable)."""
+    first_line = (str(error).splitlines() or [type(error).__name__])[0][:160]
+    return RunInterrupted(
+        f"Training process {rank} of {size} lost contact with the others ({first_line}); "
+        "the run stops here and can be resumed from its last checkpoint.")
 
 
 def metrics_to_tensor(metrics: dict) -> torch.Tensor:
