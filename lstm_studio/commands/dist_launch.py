@@ -31,9 +31,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from lstm_studio.core.errors import ConfigError, UserError
+from lstm_studio.core.run_dir import RunDir
 
 ERRORS_ENV = "LSTM_STUDIO_DIST_ERRORS"
-RUN_ID_FILE = "run-id"
+RUN_FILE = "run"  # rank 0 writes its run folder here
 STOP_FILE = "stop"  # the launcher's Ctrl+C, for the workers (they run in their own sessions)
 JOIN_TIMEOUT_S = 120  # all local processes must have started and met within this
 
@@ -142,7 +143,8 @@ def launch(args: argparse.Namespace) -> int:
     program, program_args = worker_command(list(args.argv))
     env = {ERRORS_ENV: str(folder),
            "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", str(args.threads or 1))}
-    logging.getLogger("torch.distributed.elastic").setLevel(logging.ERROR)
+    # The agent logs each failure; this command reports it in one sentence instead.
+    logging.getLogger("torch.distributed.elastic").setLevel(logging.CRITICAL)
     try:
         with _environment(env), _interrupts_to_workers(folder):
             elastic_launch(config, program)(*program_args)
@@ -158,11 +160,14 @@ def launch(args: argparse.Namespace) -> int:
 def _report_failure(error, folder: Path, nproc: int) -> int:
     rank, failure = error.get_first_failure()
     message_file = folder / f"rank{rank}.txt"
-    run_id = _read(folder / RUN_ID_FILE)
-    resume = (f" Resume it with: lstm-studio train --resume {run_id}" if run_id else "")
+    run_folder = _read(folder / RUN_FILE)
+    resumable = bool(run_folder) and RunDir.at(run_folder).checkpoint.exists()
+    resume = (f" Resume it with: lstm-studio train --resume {Path(run_folder).name}"
+              if resumable else "")
     if message_file.exists():
-        raise UserError(f"training process {rank} of {nproc}: {_read(message_file)}"
-                        + (resume if "resume" not in _read(message_file).lower() else ""))
+        message = _read(message_file)
+        raise UserError(f"Training process {rank} of {nproc}: {message}"
+                        + (resume if "resume" not in message.lower() else ""))
     if failure.exitcode is not None and failure.exitcode > 0 and all(
             f.exitcode == failure.exitcode for f in error.failures.values()):
         return int(failure.exitcode)  # every process ended the same way (e.g. a failed run)
@@ -180,12 +185,12 @@ def _read(path: Path) -> str:
         return ""
 
 
-def note_run_id(run_id: str) -> None:
-    """Rank 0 tells the launcher its run's id (for the resume hint after a failure)."""
+def note_run(run_folder: str) -> None:
+    """Rank 0 tells the launcher its run's folder (for the resume hint after a failure)."""
     folder = os.environ.get(ERRORS_ENV)
     if folder:
         with contextlib.suppress(OSError):
-            (Path(folder) / RUN_ID_FILE).write_text(run_id, encoding="utf-8")
+            (Path(folder) / RUN_FILE).write_text(run_folder, encoding="utf-8")
 
 
 def watch_launcher_stop(stop: threading.Event, interval_s: float = 0.2) -> None:

@@ -77,9 +77,12 @@ def _train(args: argparse.Namespace, distributed: bool) -> int:
             _announce(job["train"], world)
         with stop_on_signals(stop, quiet=not main):
             result = job["run"](world, reporter, stop)
-    finally:
+    except BaseException:
         if world is not None:
-            world.close()
+            world.close(together=False)
+        raise
+    if world is not None:
+        world.close()
     if main:
         _print_result(args, result, job.get("extra", {}), world)
     return 0 if result.status != "failed" else 1
@@ -106,7 +109,7 @@ def _new_job(args: argparse.Namespace) -> dict[str, Any]:
                 RunStore(args.runs_dir), vars(model), vars(train), args.name,
                 configs={**run_configs(vocab, data_config, cleaning), "model_out": str(out)},
                 checkpoint_minutes=_minutes(args))
-            dist_launch.note_run_id(session.run_id)
+            dist_launch.note_run(str(session.dir.path))
         with session.recording() if session is not None else contextlib.nullcontext():
             dataset, data, _ = load_and_clean(args, cleaning, quiet=args.json, project=project,
                                               data_config=data_config)
@@ -145,7 +148,7 @@ def _resume_job(args: argparse.Namespace) -> dict[str, Any]:
 
     def execute(world, reporter: TrainingProgress, stop: threading.Event):
         if world is None or world.is_main:
-            dist_launch.note_run_id(plan.run_id)
+            dist_launch.note_run(plan.record.folder)
         dataset = load_run_data(plan, StderrBar("Reading").progress(),
                                 StderrBar("Cleaning").progress())
         return resume_training(plan, dataset, progress=_progress(reporter),

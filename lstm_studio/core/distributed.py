@@ -188,11 +188,15 @@ class DataParallel:
         self._collective(lambda: dist.all_gather(parts, local))
         return [part.cpu() for part in parts]
 
-    def close(self) -> None:
-        """Leave the group together: a process that tore its connections down while another
-        still used them could abort the other one ("terminate called...")."""
+    def close(self, together: bool = True) -> None:
+        """Leave the group: `together` (after a run that ended well) waits for the others
+        first, since a process that tore its connections down while another still used
+        them could abort that one ("terminate called..."); after an error this process
+        leaves at once, as the others may be inside another collective and would never
+        meet it in a barrier (torchrun's agent then stops them)."""
         if not dist.is_initialized():
             return
-        with contextlib.suppress(RuntimeError):  # another process is gone: no one to wait for
-            dist.barrier()
+        if together:
+            with contextlib.suppress(RuntimeError):  # another process is gone already
+                dist.barrier()
         dist.destroy_process_group()

@@ -97,7 +97,8 @@ def open_resume(ref: str, store: RunStore | None = None) -> ResumePlan:
     checkpoint_path = RunDir.at(record.folder).checkpoint
     if not checkpoint_path.exists():
         raise CheckpointError(f"Run {name} has no checkpoint to resume from: it ended before "
-                              "its first checkpoint (the first step of training).")
+                              "its first one (written after each epoch, every "
+                              "--checkpoint-minutes and when a run is stopped).")
     checkpoint = load_training_checkpoint(checkpoint_path)
     if checkpoint.info.get("run_id") not in (None, name):
         raise CheckpointError(f"The checkpoint in {record.folder} belongs to another run "

@@ -177,8 +177,7 @@ def load_training_checkpoint(path: str | os.PathLike[str]) -> TrainingCheckpoint
     try:
         data = source.read_bytes()
     except FileNotFoundError as error:
-        raise CheckpointError(f"There is no checkpoint at {source}: the run was stopped "
-                              "before it finished its first step.") from error
+        raise CheckpointError(f"There is no checkpoint at {source}.") from error
     except OSError as error:
         raise CheckpointError(f"The checkpoint {source} cannot be read "
                               f"({error.strerror}).") from error

@@ -78,7 +78,7 @@ class SingleProcess:
         """Whether `error` means another process of the run is gone (never, alone)."""
         return False
 
-    def close(self) -> None: ...
+    def close(self, together: bool = True) -> None: ...
 
 
 World = SingleProcess  # the interface; core/distributed.py's DataParallel implements it too
