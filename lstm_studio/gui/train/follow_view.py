@@ -69,7 +69,7 @@ class FollowView(QWidget):
         self.status.setWordWrap(True)
         self.plots = TrainPlots()
         self.table = EpochTable()
-        self.table.setMinimumHeight(90)
+        self.table.setMinimumHeight(130)  # four rows under the header
 
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
