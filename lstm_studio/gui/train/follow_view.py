@@ -69,7 +69,9 @@ class FollowView(QWidget):
         self.status.setWordWrap(True)
         self.plots = TrainPlots()
         self.table = EpochTable()
-        self.table.setMinimumHeight(130)  # four rows under the header
+        # Kept small: the window's minimum height is the tallest page's. The splitter gives it
+        # room for about four rows to start with.
+        self.table.setMinimumHeight(90)
 
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
@@ -80,6 +82,7 @@ class FollowView(QWidget):
         splitter.addWidget(self.table)
         splitter.setStretchFactor(0, 4)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([520, 150])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(header)
