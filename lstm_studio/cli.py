@@ -68,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(args_list)
     if args.command is None:
         return open_window(self_test=args.self_test)
+    from lstm_studio.commands.common import set_progress_format
+
+    set_progress_format("json" if getattr(args, "json", False) else "bar")
+    args.argv = list(args_list)  # the launcher of data-parallel workers passes it on
     try:
         return int(args.func(args) or 0)
     except UserError as error:

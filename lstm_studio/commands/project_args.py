@@ -53,13 +53,11 @@ def source_paths(args: argparse.Namespace, project: Project | None) -> list[str]
 def load_dataset(paths: list[str], config: DataConfig, progress: Progress | None) -> Dataset:
     """Read the sources as the Data tab does: splits from the sources, then the random
     re-split when the configuration asks for one."""
-    from lstm_studio.core.readers import load_sources
-    from lstm_studio.core.summary import random_split
+    from dataclasses import replace
 
-    dataset = load_sources(paths, config, progress=progress)
-    if config.random_split is not None:
-        dataset = random_split(dataset, config.random_split, config.random_split_seed)
-    return dataset
+    from lstm_studio.core.readers import load_configured
+
+    return load_configured(replace(config, sources=list(paths)), progress)
 
 
 def model_path(args: argparse.Namespace, project: Project | None) -> str:

@@ -1,4 +1,5 @@
-"""`lstm-studio runs`: the training run history (status, configuration, best metrics)."""
+"""`lstm-studio runs`: the training run history (status, configuration, best metrics, last
+checkpoint)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "runs", help="list the training run history",
         description="Every training run with its status (running, finished, stopped, failed, "
-                    "killed), model, metrics and model file.")
+                    "or interrupted for a run whose process ended without a word), model, "
+                    "metrics, last checkpoint and model file. An interrupted or stopped run "
+                    "with a checkpoint continues with: lstm-studio train --resume RUN_ID.")
     parser.add_argument("--show", metavar="RUN_ID", help="print one run in full (JSON)")
-    parser.add_argument("--delete", metavar="RUN_ID", help="remove one run from the history")
+    parser.add_argument("--delete", metavar="RUN_ID",
+                        help="remove one run (its folder: record, log, checkpoint)")
+    parser.add_argument("--runs-dir", metavar="DIR",
+                        help="the run history folder (default: the user's)")
     parser.add_argument("--json", action="store_true", help="print the list as JSON")
     parser.set_defaults(func=run)
 
@@ -22,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from lstm_studio.core.runs import RunStore
 
-    store = RunStore()
+    store = RunStore(args.runs_dir)
     if args.delete:
         if not store.delete(args.delete):
             raise UserError(f"There is no run {args.delete} in the history.")
@@ -32,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         record = store.get(args.show)
         if record is None:
             raise UserError(f"There is no run {args.show} in the history.")
-        print_json(record.to_dict())
+        print_json({**record.to_dict(), "folder": record.folder})
         return 0
     records = store.list_runs()
     if args.json:
@@ -41,12 +47,16 @@ def run(args: argparse.Namespace) -> int:
     if not records:
         print("No training runs yet.")
         return 0
-    header = f"{'run':<22} {'status':<9} {'model':<24} {'epochs':>6} {'valid':>8} {'test':>8}  file"
-    print(header)
+    print(f"{'run':<22} {'status':<11} {'model':<24} {'epochs':>6} {'valid':>8} {'test':>8}  "
+          f"{'checkpoint':<18} file")
     for record in records:
         row = _row(record)
-        print(f"{row['run_id']:<22} {row['status']:<9} {row['model']:<24} {row['epochs']:>6} "
-              f"{_fmt(row['valid'])} {_fmt(row['test'])}  {row['checkpoint_path'] or '-'}")
+        print(f"{row['run_id']:<22} {row['status']:<11} {row['model']:<24} {row['epochs']:>6} "
+              f"{_fmt(row['valid'])} {_fmt(row['test'])}  {_where(row['last_checkpoint']):<18} "
+              f"{row['checkpoint_path'] or '-'}")
+    resumable = [record.run_id for record in records if record.resumable]
+    if resumable:
+        print(f"Resume a run with: lstm-studio train --resume {resumable[0]}")
     return 0
 
 
@@ -60,12 +70,35 @@ def _fmt(value: float | None) -> str:
     return f"{value:>8.4f}" if isinstance(value, (int, float)) else f"{'-':>8}"
 
 
+def _where(checkpoint: dict | None) -> str:
+    """"epoch 3" after a whole epoch, "epoch 4 step 120" inside one."""
+    if not checkpoint:
+        return "-"
+    if checkpoint.get("epoch_step"):
+        return f"epoch {checkpoint['epoch'] + 1} step {checkpoint['epoch_step']}"
+    return f"epoch {checkpoint['epoch']}"
+
+
+def _last_validation(history: list[dict]) -> dict | None:
+    """A run that never finished has no final metrics: its last validated epoch's."""
+    for entry in reversed(history):
+        figures = {"accuracy": entry.get("valid_accuracy"),
+                   "perplexity": entry.get("valid_perplexity")}
+        figures = {key: value for key, value in figures.items() if value is not None}
+        if figures:
+            return figures
+    return None
+
+
 def _row(record) -> dict:
     m = record.model_config
     model = f"{m.get('task', '?')} {'bi' if m.get('bidirectional') else ''}{m.get('cell', '?')}"
     model += f" {m.get('embedding_dim', '?')}/{m.get('hidden_size', '?')}"
     summary = record.summary or {}
+    valid = summary.get("valid") or _last_validation(record.history)
     return {"run_id": record.run_id, "name": record.name, "created": record.created,
             "status": record.status, "model": model, "epochs": len(record.history),
-            "valid": _headline(summary.get("valid")), "test": _headline(summary.get("test")),
-            "checkpoint_path": record.checkpoint_path, "message": record.message}
+            "valid": _headline(valid), "test": _headline(summary.get("test")),
+            "checkpoint_path": record.checkpoint_path, "message": record.message,
+            "last_checkpoint": record.last_checkpoint, "resumable": record.resumable,
+            "processes": record.processes, "folder": record.folder}

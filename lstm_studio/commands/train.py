@@ -10,18 +10,14 @@ only if the project had run cleaning, as the app does.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import signal
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from lstm_studio.commands.common import StderrBar, print_json
-from lstm_studio.commands.project_args import given, load_dataset, open_project
+from lstm_studio.commands.common import StderrBar
+from lstm_studio.commands.project_args import given, load_dataset
 from lstm_studio.commands.text_options import (
     add_text_arguments,
     apply_text_arguments,
@@ -37,16 +33,13 @@ from lstm_studio.core.config import (
     TASKS,
     TOGGLED_STEPS,
     CleaningConfig,
+    DataConfig,
     ModelConfig,
     TrainConfig,
     VocabConfig,
-    validate_model_settings,
-    validate_training,
 )
 from lstm_studio.core.errors import ConfigError, DataError
-from lstm_studio.core.model_size import check_fits
 from lstm_studio.core.paths import user_data_dir
-from lstm_studio.core.progress import Progress
 from lstm_studio.core.project import Project
 
 DEFAULT_LANG = "vi"
@@ -107,9 +100,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", metavar="MODEL", help="model file to write "
                         "(default: a new file in the user's models folder)")
     parser.add_argument("--name", default="", help="a name for the run history")
-    parser.add_argument("--no-record", action="store_true", help="do not add to the run history")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--no-record", action="store_true",
+                        help="do not add to the run history (no checkpoints either)")
+    parser.add_argument("--json", action="store_true",
+                        help="print the result as JSON (progress as JSON lines on stderr)")
+    add_run_arguments(parser)
+    from lstm_studio.commands.train_run import run
+
     parser.set_defaults(func=run)
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """Resuming, checkpoints, where runs are recorded and data-parallel processes."""
+    group = parser.add_argument_group("runs, checkpoints and processes")
+    group.add_argument("--resume", metavar="RUN_ID_OR_DIR",
+                       help="continue a run from its last checkpoint (no data arguments: the "
+                            "run names them; --epochs, --budget-seconds, --threads, --device "
+                            "and --nproc may be given again)")
+    group.add_argument("--checkpoint-minutes", type=float, metavar="M",
+                       help="save a checkpoint every M minutes of training as well as after "
+                            "every epoch (default 10; 0: only after epochs)")
+    group.add_argument("--runs-dir", metavar="DIR",
+                       help="the run history folder to record the run in (default: the "
+                            "user's); e.g. on a disk the window can open it from")
+    group.add_argument("--nproc", type=int, metavar="N",
+                       help="train with N data-parallel processes on this machine, started "
+                            "by torchrun's launcher (gloo on CPUs, NCCL on GPUs)")
+    group.add_argument("--master-port", type=int, metavar="PORT",
+                       help="the local port the --nproc processes meet on (default: a free "
+                            "one)")
 
 
 def add_cleaning_arguments(parser: argparse.ArgumentParser,
@@ -154,13 +173,14 @@ def cleaning_config_from_args(args: argparse.Namespace,
 
 
 def load_and_clean(args: argparse.Namespace, cleaning: CleaningConfig | None,
-                   quiet: bool = False, project: Project | None = None):
-    """Load the sources (the command line's, else the project's) and clean them; returns
-    (dataset, data config, report, cleaning config as applied: "auto" decided, table filled
-    in)."""
+                   quiet: bool = False, project: Project | None = None,
+                   data_config: DataConfig | None = None):
+    """Load the sources (`data_config`'s, else the command line's, else the project's) and
+    clean them; returns (dataset, data config, report, cleaning config as applied: "auto"
+    decided, table filled in)."""
     from lstm_studio.commands.data import data_config_from_args
 
-    data_config = data_config_from_args(args, project)
+    data_config = data_config or data_config_from_args(args, project)
     dataset = load_dataset(data_config.sources, data_config, StderrBar("Reading").progress())
     report = None
     if cleaning is not None:
@@ -184,41 +204,47 @@ def _given_only(values: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
 
+def given_settings(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """The settings the command line sets explicitly, by config (a preset counts as its
+    fields): what a resumed run's settings are compared with."""
+    model = dict(PRESETS[args.preset]) if args.preset else {}
+    model.update(_given_only({
+        "task": args.task, "cell": args.cell, "nonlinearity": args.nonlinearity,
+        "embedding_dim": args.embedding, "hidden_size": args.hidden, "num_layers": args.layers,
+        "bidirectional": args.bidirectional, "dropout": args.dropout, "pooling": args.pooling,
+        "tie_weights": args.tie_weights}))
+    vocab = _given_only({"min_freq": args.min_freq, "max_len": args.max_len})
+    if given(args.vocab_size):
+        vocab["max_size"] = args.vocab_size or None  # 0: keep every word
+    train = _given_only({
+        "optimizer": args.optimizer, "lr": args.lr, "weight_decay": args.weight_decay,
+        "plateau_schedule": args.plateau, "batch_size": args.batch_size,
+        "epochs": args.epochs, "early_stopping": args.early_stopping, "seed": args.seed,
+        "device": args.device, "threads": args.threads, "max_len": args.max_len,
+        "time_budget_s": args.budget_seconds, "on_nan": args.on_nan,
+        "nan_retries": args.nan_retries})
+    if given(args.clip):
+        train["grad_clip"] = args.clip or None  # 0: no clipping
+    return {"model": model, "vocab": vocab, "train": train}
+
+
 def configs_from_args(args: argparse.Namespace, project: Project | None = None
                       ) -> tuple[VocabConfig, ModelConfig, TrainConfig]:
     """Vocabulary, model and training settings: the project's (or the defaults), then the
     preset, then every flag given on the command line."""
+    flags = given_settings(args)
     model = project.model if project is not None else ModelConfig()
     task = args.task or model.task
-    model = replace(model, task=task)
-    if args.preset:
-        model = replace(model, **PRESETS[args.preset])
-    model = replace(model, **_given_only({
-        "cell": args.cell, "nonlinearity": args.nonlinearity, "embedding_dim": args.embedding,
-        "hidden_size": args.hidden, "num_layers": args.layers,
-        "bidirectional": args.bidirectional, "dropout": args.dropout, "pooling": args.pooling,
-        "tie_weights": args.tie_weights}))
+    model = replace(model, **{**flags["model"], "task": task})
     if task == "lm" and model.bidirectional and args.bidirectional is None:
         model = replace(model, bidirectional=False)  # a BiLSTM preset used for an LM
     if model.cell != "rnn" and args.nonlinearity is None:
         model = replace(model, nonlinearity="tanh")
 
     vocab = project.vocabulary if project is not None else VocabConfig()
-    vocab = replace(vocab, lm_specials=task == "lm", **_given_only({
-        "min_freq": args.min_freq, "max_len": args.max_len}))
-    if given(args.vocab_size):
-        vocab = replace(vocab, max_size=args.vocab_size or None)  # 0: keep every word
-
+    vocab = replace(vocab, lm_specials=task == "lm", **flags["vocab"])
     train = project.training if project is not None else TrainConfig()
-    train = replace(train, **_given_only({
-        "optimizer": args.optimizer, "lr": args.lr, "weight_decay": args.weight_decay,
-        "plateau_schedule": args.plateau, "batch_size": args.batch_size,
-        "epochs": args.epochs, "early_stopping": args.early_stopping, "seed": args.seed,
-        "device": args.device, "threads": args.threads, "max_len": args.max_len,
-        "time_budget_s": args.budget_seconds, "on_nan": args.on_nan,
-        "nan_retries": args.nan_retries}))
-    if given(args.clip):
-        train = replace(train, grad_clip=args.clip or None)  # 0: no clipping
+    train = replace(train, **flags["train"])
     if train.batch_size < 1 or train.epochs < 1:
         raise ConfigError("Batch size and epochs must be at least 1.")
     return vocab, model, train
@@ -227,100 +253,3 @@ def configs_from_args(args: argparse.Namespace, project: Project | None = None
 def default_model_path() -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     return user_data_dir() / "models" / f"model-{stamp}.safetensors"
-
-
-def result_json(result) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "status": result.status, "message": result.message, "run_id": result.run_id,
-        "model": result.checkpoint_path, "epochs": result.epochs,
-        "seconds": round(result.seconds, 3),
-        "valid": _headline(result.valid), "test": _headline(result.test),
-        "history": result.history,
-    }
-    if result.recovered:
-        data["recovered"] = result.recovered
-    if result.bundle.task == "lm":
-        best = result.test or result.valid or {}
-        data["perplexity"] = best.get("perplexity")
-    return data
-
-
-def _headline(metrics: dict | None) -> dict | None:
-    if metrics is None:
-        return None
-    keep = ("accuracy", "macro_f1", "loss", "perplexity", "documents", "tokens", "per_class",
-            "confusion", "labels")
-    return {k: metrics[k] for k in keep if k in metrics}
-
-
-def format_metrics(name: str, metrics: dict | None) -> str:
-    if metrics is None:
-        return f"{name:<6} -"
-    if "accuracy" in metrics:
-        return (f"{name:<6} accuracy {metrics['accuracy']:.4f}  macro-F1 {metrics['macro_f1']:.4f}"
-                f"  loss {metrics['loss']:.4f}  ({metrics.get('documents', '?')} documents)")
-    return (f"{name:<6} loss {metrics['loss']:.4f}  perplexity {metrics['perplexity']:.2f}"
-            f"  ({metrics.get('tokens', '?')} tokens)")
-
-
-def run(args: argparse.Namespace) -> int:
-    from lstm_studio.core.pipeline import train_model
-
-    project = open_project(args)
-    vocab_config, model_config, train_config = configs_from_args(args, project)
-    # Settings too big even for the smallest vocabulary are refused before reading any data.
-    validate_model_settings(model_config)
-    validate_training(train_config)
-    check_fits(replace(model_config, vocab_size=2, num_classes=2), train_config, max_len=1)
-    cleaning = cleaning_config_from_args(args, project)
-    dataset, data_config, _, cleaning = load_and_clean(args, cleaning, quiet=args.json,
-                                                       project=project)
-    out = Path(args.out) if args.out else default_model_path()
-    progress = StderrBar("Training").progress()
-    with stop_on_first_interrupt(progress):
-        result = train_model(dataset, vocab_config, model_config, train_config, cleaning,
-                             data_config, progress=progress, out_path=str(out),
-                             record_run=not args.no_record, name=args.name)
-    if args.json:
-        print_json(result_json(result))
-    else:
-        for entry in result.history:
-            print(_epoch_line(entry))
-        print(format_metrics("valid", result.valid))
-        print(format_metrics("test", result.test)
-              + (" (the whole test split)" if result.test else ""))
-        print(f"{result.status} in {result.seconds:.1f} s: {result.message}")
-        print(f"Model saved to {result.checkpoint_path}")
-    return 0 if result.status != "failed" else 1
-
-
-@contextlib.contextmanager
-def stop_on_first_interrupt(progress: Progress) -> Iterator[None]:
-    """First Ctrl+C stops training between batches (best weights kept and saved); a second
-    one interrupts at once."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: object) -> None:
-        if progress.cancelled:
-            raise KeyboardInterrupt
-        print("\nStopping after this batch (Ctrl+C again to abort)...", file=sys.stderr)
-        progress.cancel()
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-def _epoch_line(entry: dict) -> str:
-    parts = [f"epoch {entry['epoch']}", f"train loss {entry['train_loss']:.4f}"]
-    if entry.get("valid_accuracy") is not None:
-        parts.append(f"valid acc {entry['valid_accuracy']:.4f}")
-        parts.append(f"macro-F1 {entry['valid_macro_f1']:.4f}")
-    if entry.get("valid_perplexity") is not None:
-        parts.append(f"valid ppl {entry['valid_perplexity']:.2f}")
-    parts.append(f"{entry['seconds']:.1f} s")
-    return "  ".join(parts)

@@ -27,5 +27,10 @@ class TrainingError(UserError):
     """Training could not go on (e.g. the loss became NaN); the last good weights are kept."""
 
 
+class RunInterrupted(UserError):
+    """A data-parallel run cannot go on because another of its processes ended; the run is
+    recorded as interrupted and its last checkpoint can be resumed."""
+
+
 class Cancelled(Exception):
     """Raised inside long work when the user asked it to stop; not an error to report."""

@@ -29,14 +29,22 @@ from lstm_studio.core.config import (
     validate_model,
 )
 from lstm_studio.core.dataset import Dataset, Document
-from lstm_studio.core.errors import Cancelled, DataError
+from lstm_studio.core.errors import Cancelled, DataError, RunInterrupted
 from lstm_studio.core.evaluation import evaluate_encoded
 from lstm_studio.core.model_size import check_fits
 from lstm_studio.core.models import build_model
 from lstm_studio.core.progress import Progress
-from lstm_studio.core.runs import RunRecorder, RunStore
-from lstm_studio.core.trainer import Trainer, resolve_device
+from lstm_studio.core.run_session import (
+    CheckpointCallback,
+    RunOptions,
+    RunSession,
+    StopCallback,
+    data_fingerprint,
+)
+from lstm_studio.core.runs import RunStore
+from lstm_studio.core.trainer import Trainer, TrainerCallback, resolve_device
 from lstm_studio.core.wording import plural, verb
+from lstm_studio.core.world import SingleProcess, peer_lost
 
 HOLDOUT_FRACTION = 0.1
 
@@ -110,8 +118,13 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
                 train_config: TrainConfig, cleaning_config: CleaningConfig | None = None,
                 data_config: DataConfig | None = None, progress: Progress | None = None,
                 on_event: Callable[[object], None] | None = None, out_path: str | None = None,
-                record_run: bool = True, name: str = "") -> TrainResult:
-    """Train on an already-cleaned dataset; stopping returns a result, it does not raise."""
+                record_run: bool = True, name: str = "",
+                options: RunOptions | None = None) -> TrainResult:
+    """Train on an already-cleaned dataset; stopping returns a result, it does not raise.
+
+    A recorded run writes its folder (record, live log, checkpoints; see core/run_session.py).
+    In a data-parallel run (`options.world`) only the main process records, evaluates and
+    saves; the others return once training ends, with `bundle` None."""
     from lstm_studio.core.tokenize import tokenize
     from lstm_studio.core.vocab import Vocabulary, percentile
 
@@ -154,7 +167,9 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
     model_config = replace(model_config, vocab_size=len(vocab),
                            num_classes=len(labels) if task == "classify" else 0)
     validate_model(model_config)
-    device = resolve_device(train_config.device)
+    options = options or RunOptions()
+    world = options.world or SingleProcess()
+    device = world.device or resolve_device(train_config.device)
     check_fits(model_config, train_config, max_len, str(device))  # before any allocation
 
     train_set = _encode(train_docs, vocab, task, labels, max_len)
@@ -164,28 +179,43 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
     torch.manual_seed(train_config.seed)
     model = build_model(model_config)
 
-    store = RunStore() if record_run else None
-    recorder = None
-    run_id = None
-    if store is not None:
-        record = store.create(config_to_dict(model_config), config_to_dict(train_config), name)
-        record.summary = {"task": task, "train_documents": len(train_docs),
-                          "valid_documents": len(valid_docs), "test_documents": len(test_docs),
-                          "vocab_size": len(vocab)}
-        recorder = RunRecorder(store, record)
-        run_id = record.run_id
+    fingerprint = data_fingerprint((train_docs, valid_docs, test_docs), vocab)
+    if options.fingerprint and fingerprint != options.fingerprint:
+        raise DataError("The data is not what the run was trained on (its sources or "
+                        "cleaning changed since), so it cannot be resumed; start a new run.")
+    session = options.session
+    if session is None and record_run and world.is_main:
+        session = RunSession.start(
+            RunStore(), config_to_dict(model_config), config_to_dict(train_config), name,
+            configs=run_configs(vocab_config, data_config, cleaning_config),
+            checkpoint_minutes=options.checkpoint_minutes)
+    run_id = session.run_id if session is not None else None
+    if session is not None:
+        sizes = {"task": task, "train_documents": len(train_docs),
+                 "valid_documents": len(valid_docs), "test_documents": len(test_docs),
+                 "vocab_size": len(vocab)}
+        session.describe(model_config, train_config, sizes, fingerprint, world.size)
 
     def emit(event: object) -> None:
-        if recorder is not None:
-            recorder(event)
+        if session is not None:
+            session.emit(event)
         if on_event is not None:
             on_event(event)
 
+    callbacks: list[TrainerCallback] = [StopCallback(None, options.stop_signal)]
+    if session is not None:
+        callbacks = session.callbacks(world, options.stop_signal)
+    elif record_run and world.size > 1:  # the other processes take part in checkpoints
+        callbacks.append(CheckpointCallback(None, world))
     try:
         trainer = Trainer(model, train_config, train_set, valid_set, labels, emit, progress,
-                          run_id or "", device)
+                          run_id or "", device, callbacks=callbacks, world=world)
+        if options.resume is not None:
+            options.resume.apply(trainer)
         fit = trainer.fit()
-        if fit.status == "stopped":
+        if not world.is_main:  # the main process evaluates and saves
+            valid = test = None
+        elif fit.status == "stopped":
             # The user asked to stop: return at once with the best weights. The kept epoch's
             # validation figures are already in the history; a full evaluation (confusion
             # matrix, test split) is left to an explicit request.
@@ -198,14 +228,19 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
             test = (_final_metrics(model, test_set, labels, test_docs, train_config, device)
                     if test_set is not None else None)
     except Cancelled:
-        if recorder is not None:  # raised from a listener (e.g. the app closing mid-run)
-            recorder.finish("stopped", "Stopped before the run completed.",
-                            recorder.record.history, recorder.record.summary, None)
+        if session is not None:  # raised from a listener (e.g. the app closing mid-run)
+            session.fail("stopped", "Stopped before the run completed.")
         raise
     except BaseException as error:
-        if recorder is not None:
-            recorder.finish("failed", str(error) or type(error).__name__,
-                            recorder.record.history, recorder.record.summary, None)
+        # Another process died inside a collective of DDP's own (the gradient all-reduce).
+        lost = None if isinstance(error, RunInterrupted) or not world.lost_peer(error) \
+            else peer_lost(world.rank, world.size, error)
+        if session is not None:
+            interrupted = lost is not None or isinstance(error, RunInterrupted)
+            session.fail("interrupted" if interrupted else "failed",
+                         str(lost or error) or type(error).__name__)
+        if lost is not None:
+            raise lost from error
         raise
 
     metrics = {"valid": _summary(valid), "test": _summary(test) if test else None,
@@ -218,16 +253,27 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
               **({"recovered": fit.recovered} if fit.recovered else {})},
     )
     checkpoint_path = None
-    if out_path:
+    if out_path and world.is_main:
         checkpoint_path = str(save_checkpoint(bundle, out_path))
     seconds = time.monotonic() - started
     message = " ".join([fit.message, *notes]).strip()
-    if recorder is not None:
-        recorder.finish(fit.status, message, fit.history,
-                        {**recorder.record.summary, **metrics, "seconds": seconds,
-                         "epochs": fit.epochs}, checkpoint_path)
+    if session is not None:
+        session.finish(fit.status, message, fit.history,
+                       {**session.record.summary, **metrics, "seconds": seconds,
+                        "epochs": fit.epochs}, checkpoint_path)
     return TrainResult(bundle, fit.status, fit.history, valid, test, fit.epochs, seconds, run_id,
                        message, checkpoint_path, fit.recovered)
+
+
+def run_configs(vocab: VocabConfig, data: DataConfig | None,
+                cleaning: CleaningConfig | None) -> dict[str, dict | None]:
+    """The settings a run record keeps so `train --resume` can rebuild the data (from any
+    working folder: source paths are made absolute)."""
+    from lstm_studio.core.readers import absolute_sources
+
+    return {"vocab_config": config_to_dict(vocab),
+            "data_config": config_to_dict(absolute_sources(data)) if data is not None else None,
+            "cleaning_config": config_to_dict(cleaning) if cleaning is not None else None}
 
 
 def _final_metrics(model, data: EncodedSet, labels: list[str], docs: list[Document],

@@ -31,3 +31,25 @@ class BucketSampler:
 
     def batches(self, epoch: int) -> list[list[int]]:
         return bucket_batches(self.lengths, self.batch_size, True, self.seed, epoch)
+
+
+class EvenShards:
+    """Another sampler's plan with every batch at least `parts` sequences long, so each of
+    `parts` data-parallel processes gets a share of every batch: a shorter batch (at most the
+    epoch's last) joins the one before it. A pure function of the epoch, like the plan."""
+
+    def __init__(self, inner: BatchSampler, parts: int) -> None:
+        self.inner = inner
+        self.parts = max(1, int(parts))
+
+    def batches(self, epoch: int) -> list[list[int]]:
+        plan: list[list[int]] = []
+        for batch in self.inner.batches(epoch):
+            if len(batch) < self.parts and plan:
+                plan[-1] = plan[-1] + list(batch)
+            else:
+                plan.append(list(batch))
+        if plan and len(plan[0]) < self.parts and len(plan) > 1:
+            plan[1] = plan[0] + plan[1]
+            del plan[0]
+        return plan

@@ -8,13 +8,21 @@ arrive through `Progress` between batches. A NaN or infinite loss, gradient, wei
 validation loss puts back the last verified weights and optimizer state, then stops or lowers
 the learning rate and goes on (core/divergence.py).
 
-The loop has four seams, so features change one piece instead of the loop:
+The loop has five seams, so features change one piece instead of the loop:
 - `sampler` (core/sampling.py) plans each epoch's batches;
 - `objective` (core/objective.py) is the loss and the rule that ranks validated epochs;
 - `callbacks` (`TrainerCallback`) hear the start and end of the run, of each epoch and each
   step, e.g. to write checkpoints or watch for a stop request;
 - `state` (`FitState`) is everything the loop carries from epoch to epoch; a run continued
-  from a FitState (with the model's and the optimizer's states) goes on exactly where it was.
+  from a FitState (with the model's and the optimizer's states) goes on exactly where it was,
+  inside an epoch too: the batches the epoch already did are skipped;
+- `world` (core/world.py) is the set of processes training together (data-parallel training
+  shards each planned batch across them); alone, it changes nothing.
+
+Stop and checkpoint requests from callbacks (`request_stop`, `request_checkpoint`) and the
+time budget are agreed by every process at the end of a step, so all of them stop or save at
+the same step; `on_checkpoint` then runs at that step, at every epoch end and when the run is
+stopped, always with the training weights of a finished step.
 """
 
 from __future__ import annotations
@@ -27,15 +35,19 @@ from dataclasses import dataclass, field
 import torch
 
 from lstm_studio.core.batching import EncodedSet, collate
-from lstm_studio.core.config import TrainConfig, validate_training
+from lstm_studio.core.config import TrainConfig
+from lstm_studio.core.devices import resolve_device
 from lstm_studio.core.divergence import DivergenceHandler, kept_message
 from lstm_studio.core.errors import Cancelled, ConfigError
 from lstm_studio.core.evaluation import evaluate_encoded
 from lstm_studio.core.events import EpochEvent, EventHandler, RunEnded, RunStarted, StepEvent
+from lstm_studio.core.fit_state import FitState
 from lstm_studio.core.objective import Objective
+from lstm_studio.core.optimizers import make_optimizer
 from lstm_studio.core.progress import Progress
 from lstm_studio.core.sampling import BatchSampler, BucketSampler
 from lstm_studio.core.wording import plural
+from lstm_studio.core.world import SingleProcess, World
 
 
 @dataclass
@@ -51,64 +63,6 @@ class FitResult:
     kept: str = "best epoch"  # whose weights the model ends with: best epoch, restored, initial
 
 
-def resolve_device(name: str | None) -> torch.device:
-    """'cpu', 'cuda', 'mps' or 'auto'; a device that is not there is a ConfigError."""
-    name = (name or "cpu").lower()
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError("Device cuda was asked for but no CUDA GPU is available; use cpu.")
-    if name == "mps" and not (getattr(torch.backends, "mps", None)
-                              and torch.backends.mps.is_available()):
-        raise ConfigError("Device mps was asked for but Apple's MPS is not available; use cpu.")
-    if name != "cpu" and not name.startswith("cuda") and name != "mps":
-        raise ConfigError(f"Unknown device {name!r}; choose cpu, cuda, mps or auto.")
-    return torch.device(name)
-
-
-def available_devices() -> list[str]:
-    devices = ["cpu"]
-    if torch.cuda.is_available():
-        devices.append("cuda")
-    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-        devices.append("mps")
-    return devices
-
-
-def make_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
-    validate_training(config)
-    params = [p for p in model.parameters() if p.requires_grad]
-    if config.optimizer in ("adam", "adamw"):
-        cls = torch.optim.Adam if config.optimizer == "adam" else torch.optim.AdamW
-        try:  # the fused kernel updates a large embedding table several times faster
-            return cls(params, lr=config.lr, weight_decay=config.weight_decay, fused=True)
-        except (RuntimeError, TypeError, ValueError):
-            return cls(params, lr=config.lr, weight_decay=config.weight_decay)
-    if config.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=config.lr, weight_decay=config.weight_decay,
-                               momentum=config.momentum)
-    raise AssertionError(f"validate_training let optimizer {config.optimizer!r} through")
-
-
-@dataclass
-class FitState:
-    """What the loop carries across epochs (with the model's and optimizer's own states,
-    everything a continued run needs)."""
-
-    epoch: int = 0  # epochs completed
-    global_step: int = 0
-    history: list[dict] = field(default_factory=list)
-    best_key: tuple[float, ...] | None = None
-    best_epoch: int | None = None
-    best_state: dict[str, torch.Tensor] | None = None
-    stale: int = 0  # epochs since the last improvement
-    seconds: float = 0.0  # training time of the completed epochs
-
-
 class TrainerCallback:
     """Hooks into the loop; override what you need. Raising Cancelled from a hook stops the
     run like the user's Stop does."""
@@ -120,6 +74,11 @@ class TrainerCallback:
     def on_step_end(self, trainer: Trainer, event: StepEvent) -> None: ...
 
     def on_epoch_end(self, trainer: Trainer, entry: dict) -> None: ...
+
+    def on_checkpoint(self, trainer: Trainer) -> None:
+        """A step boundary every process reached: the weights, the optimizer and `state` are
+        those after `state.global_step` steps (called at epoch ends, on agreed requests and
+        when the run is stopped)."""
 
     def on_fit_end(self, trainer: Trainer, result: FitResult) -> None: ...
 
@@ -145,7 +104,7 @@ class Trainer:
                  run_id: str = "", device: torch.device | str | None = None, *,
                  sampler: BatchSampler | None = None, objective: Objective | None = None,
                  callbacks: Sequence[TrainerCallback] = (),
-                 state: FitState | None = None) -> None:
+                 state: FitState | None = None, world: World | None = None) -> None:
         if len(train) == 0:
             raise ConfigError("The training split is empty.")
         self.model = model
@@ -158,22 +117,38 @@ class Trainer:
         self.run_id = run_id
         self.device = resolve_device(str(device) if device is not None else config.device)
         self.task = train.task
-        self.sampler = sampler or BucketSampler(train.input_lengths(), config.batch_size,
-                                                config.seed)
+        self.world = world or SingleProcess()
+        self.sampler = self.world.plan(sampler or BucketSampler(
+            train.input_lengths(), config.batch_size, config.seed))
         self.objective = objective or Objective(self.task)
         self.callbacks = list(callbacks)
         self.state = state or FitState()
+        self._lengths = train.input_lengths()
+        self._requests = {"stop": False, "checkpoint": False}
+        self.step_module: torch.nn.Module = model  # what a training step calls (see World.wrap)
         self.total_steps = 0
         self.optimizer: torch.optim.Optimizer | None = None
         self.scheduler: torch.optim.lr_scheduler.ReduceLROnPlateau | None = None
         self.divergence: DivergenceHandler | None = None
 
+    def request_stop(self) -> None:
+        """End the run after the current step, as the user's Stop does (callbacks, signals)."""
+        self._requests["stop"] = True
+
+    def request_checkpoint(self) -> None:
+        """Have `on_checkpoint` called at the end of the current step."""
+        self._requests["checkpoint"] = True
+
     def _validate(self) -> dict:
-        if self.valid_set is None:
-            return {}
-        return evaluate_encoded(self.model, self.valid_set, self.labels,
-                                batch_size=max(64, self.config.batch_size * 2),
-                                device=self.device, progress=self.progress)
+        """Validation figures; only the main process evaluates, the others receive them."""
+        metrics: dict = {}
+        if self.valid_set is not None and self.world.is_main:
+            metrics = evaluate_encoded(self.model, self.valid_set, self.labels,
+                                       batch_size=max(64, self.config.batch_size * 2),
+                                       device=self.device, progress=self.progress)
+        if self.world.size > 1:
+            return self.world.share_metrics(metrics)
+        return metrics
 
     def _hooks(self, name: str, *args: object) -> None:
         for callback in self.callbacks:
@@ -192,10 +167,11 @@ class Trainer:
 
     def _setup(self) -> None:
         cfg = self.config
-        if self.state.epoch == 0:
+        if self.state.global_step == 0:  # a continued run restores its random state instead
             torch.manual_seed(cfg.seed)
         self.model.to(self.device)
         self.model.train()
+        self.step_module = self.world.wrap(self.model)
         if self.optimizer is None:
             self.optimizer = make_optimizer(self.model, cfg)
         if self.divergence is None:
@@ -217,17 +193,18 @@ class Trainer:
         self.on_event(RunStarted(self.run_id, total_steps))
         self._hooks("on_fit_start")
         initial = _snapshot(self.model)
-        started = time.monotonic() - state.seconds
+        # Training time so far: completed epochs, and the part of an epoch a continued run did.
+        started = time.monotonic() - state.seconds - state.partial.get("seconds", 0.0)
         status, message = "finished", ""
         budget = cfg.time_budget_s if cfg.time_budget_s and cfg.time_budget_s > 0 else None
         epoch, step = state.epoch, 0
         try:
             for epoch in range(state.epoch + 1, epochs + 1):
                 self._hooks("on_epoch_start", epoch)
-                epoch_start = time.monotonic()
+                epoch_start = time.monotonic() - state.partial.get("seconds", 0.0)
                 try:
                     train_metrics, step, out_of_time = self._run_epoch(
-                        epoch, epochs, total_steps, started, budget)
+                        epoch, epochs, total_steps, started, budget, epoch_start)
                     entry = self._end_epoch(epoch, epochs, train_metrics, epoch_start)
                 except _NonFinite as error:
                     status, message = "failed", str(error)
@@ -242,7 +219,9 @@ class Trainer:
                     break
         except Cancelled:
             status = "stopped"
+            step = state.epoch_step
             message = f"Stopped by the user at epoch {epoch}, step {step}."
+            self._hooks("on_checkpoint")
 
         recovered, kept = None, "best epoch"
         assert self.divergence is not None
@@ -262,36 +241,47 @@ class Trainer:
         return result
 
     def _run_epoch(self, epoch: int, epochs: int, total_steps: int, started: float,
-                   budget: float | None) -> tuple[dict, int, bool]:
-        """Train one epoch; returns (its training figures, last step, out of time?)."""
+                   budget: float | None, epoch_start: float) -> tuple[dict, int, bool]:
+        """Train one epoch (from where a continued run left it); returns (its training
+        figures, last step, out of time?)."""
         assert self.optimizer is not None and self.divergence is not None
-        model, state, guard = self.model, self.state, self.divergence.guard
+        model, state, world = self.model, self.state, self.world
+        guard = self.divergence.guard
         model.train()
         params = [p for p in model.parameters() if p.requires_grad]
         clip = (self.config.grad_clip if self.config.grad_clip and self.config.grad_clip > 0
                 else float("inf"))
         lm = self.task == "lm"
-        busy = loss_sum = 0.0
-        correct_sum = seen = epoch_tokens = 0
         batches = self.sampler.batches(epoch)
-        step = 0
+        done = state.epoch_step if epoch == state.epoch + 1 else 0
+        sums = {"loss_sum": 0.0, "seen": 0, "correct": 0, "tokens": 0, "busy": 0.0,
+                "seconds": 0.0}
+        if done:
+            sums.update(state.partial)
+        step = done
         out_of_time = False
         for step, indices in enumerate(batches, start=1):
+            if step <= done:
+                continue  # done before the run was interrupted
             if self.progress is not None:
                 self.progress.update(state.global_step, total_steps, f"Epoch {epoch}/{epochs}")
             tick = time.monotonic()
-            batch = collate(self.train_set, indices, self.device)
-            logits = model(batch.ids, batch.lengths)
+            mine = world.shard(indices)
+            batch = collate(self.train_set, mine, self.device)
+            logits = self.step_module(batch.ids, batch.lengths)
             loss, correct = self.objective.loss(logits, batch.targets)
+            # What the mean loss averages over: documents, or target tokens for a language model.
+            count = batch.tokens if lm else len(mine)
+            planned = sum(self._lengths[i] for i in indices) if lm else len(indices)
+            scale = world.loss_scale(count, planned)
             self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            (loss if scale == 1.0 else loss * scale).backward()
             grad_norm = torch.nn.utils.clip_grad_norm_(params, clip)
-            loss_value, norm_value, correct_value = torch.stack(
-                [loss.detach().float(), grad_norm.detach().float().to(loss.device),
-                 correct.float()]).tolist()
-            if not (math.isfinite(loss_value) and math.isfinite(norm_value)):
-                what = "loss" if not math.isfinite(loss_value) else "gradient norm"
-                value = loss_value if what == "loss" else norm_value
+            figures = world.step_figures(loss.detach(), grad_norm.detach(), correct, count,
+                                         planned, batch.tokens)
+            if not (math.isfinite(figures.loss) and math.isfinite(figures.grad_norm)):
+                what = "loss" if not math.isfinite(figures.loss) else "gradient norm"
+                value = figures.loss if what == "loss" else figures.grad_norm
                 failure = self.divergence.diverged(f"epoch {epoch}, step {step}", what,
                                                    "NaN" if math.isnan(value) else "infinite")
                 if failure is None:
@@ -301,28 +291,43 @@ class Trainer:
             self.optimizer.step()
             state.global_step += 1
             guard.stepped(state.global_step)
-            busy += time.monotonic() - tick
-            epoch_tokens += batch.tokens
-            count = batch.tokens if lm else len(indices)
-            loss_sum += loss_value * count
-            seen += count
-            correct_sum += int(correct_value)
+            sums["busy"] += time.monotonic() - tick
+            sums["tokens"] += figures.tokens
+            sums["loss_sum"] += figures.loss * planned
+            sums["seen"] += planned
+            sums["correct"] += figures.correct
+            sums["seconds"] = time.monotonic() - epoch_start
+            state.epoch_step, state.partial = step, dict(sums)
+            busy = sums["busy"]
             event = StepEvent(
                 epoch=epoch, step=step, steps_per_epoch=len(batches),
-                global_step=state.global_step, loss=loss_value,
-                accuracy=None if lm else correct_value / len(indices), grad_norm=norm_value,
-                lr=float(self.optimizer.param_groups[0]["lr"]),
-                tokens_per_s=epoch_tokens / busy if busy > 0 else 0.0)
+                global_step=state.global_step, loss=figures.loss,
+                accuracy=None if lm else figures.correct / len(indices),
+                grad_norm=figures.grad_norm, lr=float(self.optimizer.param_groups[0]["lr"]),
+                tokens_per_s=sums["tokens"] / busy if busy > 0 else 0.0)
             self.on_event(event)
             self._hooks("on_step_end", event)
-            if budget and time.monotonic() - started >= budget:
+            late = budget is not None and time.monotonic() - started >= budget
+            if self._agree_on_requests(late):
                 out_of_time = True
                 break
-        figures = {"train_loss": loss_sum / max(1, seen),
-                   "train_accuracy": None if lm else correct_sum / max(1, seen),
-                   "tokens_per_s": epoch_tokens / busy if busy > 0 else 0.0,
-                   "steps": len(batches)}
-        return figures, step, out_of_time
+        busy, seen = sums["busy"], max(1, int(sums["seen"]))
+        figures_out = {"train_loss": sums["loss_sum"] / seen,
+                       "train_accuracy": None if lm else sums["correct"] / seen,
+                       "tokens_per_s": sums["tokens"] / busy if busy > 0 else 0.0,
+                       "steps": len(batches)}
+        return figures_out, step, out_of_time
+
+    def _agree_on_requests(self, out_of_time: bool) -> bool:
+        """Act on what any process asked for at this step; True when the time is up."""
+        stop, checkpoint, out_of_time = self.world.agree(
+            self._requests["stop"], self._requests["checkpoint"], out_of_time)
+        self._requests["checkpoint"] = False
+        if checkpoint and not (stop or out_of_time):  # those save at the run's end anyway
+            self._hooks("on_checkpoint")
+        if stop:
+            raise Cancelled()
+        return out_of_time
 
     def _end_epoch(self, epoch: int, epochs: int, figures: dict, epoch_start: float) -> dict:
         """Validate, keep the best weights, record the epoch, step the schedule."""
@@ -357,6 +362,7 @@ class Trainer:
         }
         state.history.append(entry)
         state.epoch = epoch
+        state.epoch_step, state.partial = 0, {}
         state.seconds += seconds
         self.on_event(EpochEvent(
             epoch=epoch, epochs=epochs, train_loss=entry["train_loss"],
@@ -366,6 +372,7 @@ class Trainer:
         if self.scheduler is not None:
             self.scheduler.step(metrics.get("loss", figures["train_loss"]))
         self._hooks("on_epoch_end", {**entry, "steps": figures["steps"]})
+        self._hooks("on_checkpoint")
         return {**entry, "steps": figures["steps"]}
 
     def _restore(self, status: str, initial: dict[str, torch.Tensor], kept: str = "best epoch",

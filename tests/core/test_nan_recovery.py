@@ -22,8 +22,8 @@ from lstm_studio.core.errors import ConfigError
 from lstm_studio.core.evaluation import evaluate
 from lstm_studio.core.models import RecurrentModel, build_model
 from lstm_studio.core.nan_guard import MAX_INTERVAL, LastGoodState, snapshot_interval
+from lstm_studio.core.optimizers import make_optimizer
 from lstm_studio.core.pipeline import train_model
-from lstm_studio.core.trainer import make_optimizer
 from lstm_studio.resources_path import sample_paths
 
 torch.set_num_threads(1)

@@ -1,4 +1,5 @@
-"""The run store: statuses, crash safety, killed runs, and the pipeline's records."""
+"""The run store: statuses, crash safety, interrupted runs, old single-file runs, and the
+pipeline's records."""
 
 from __future__ import annotations
 
@@ -31,12 +32,12 @@ def test_store_lives_in_the_user_data_dir(isolated_user_dirs) -> None:
     store = RunStore()
     assert store.root == isolated_user_dirs / "runs"
     record = store.create({"cell": "lstm"}, {"lr": 0.1}, name="first")
-    assert (store.root / f"{record.run_id}.json").is_file()
+    assert (store.root / record.run_id / "run.json").is_file()
     [listed] = store.list_runs()
     assert (listed.run_id, listed.status, listed.name) == (record.run_id, "running", "first")
 
 
-def test_a_running_run_of_a_dead_process_shows_as_killed(tmp_path) -> None:
+def test_a_running_run_of_a_dead_process_shows_as_interrupted(tmp_path) -> None:
     store = RunStore(tmp_path)
     alive = store.create({}, {})
     dead = store.create({}, {})
@@ -47,9 +48,10 @@ def test_a_running_run_of_a_dead_process_shows_as_killed(tmp_path) -> None:
     finished.status = "finished"
     store.save(finished)
     statuses = {r.run_id: r.status for r in store.list_runs()}
-    assert statuses == {alive.run_id: "running", dead.run_id: "killed",
+    assert statuses == {alive.run_id: "running", dead.run_id: "interrupted",
                         finished.run_id: "finished"}
-    assert store.get(dead.run_id).status == "killed"
+    assert store.get(dead.run_id).status == "interrupted"
+    assert "ended without a word" in store.get(dead.run_id).message
     assert not pid_alive(dead.pid) and pid_alive(alive.pid)
 
 
@@ -61,11 +63,35 @@ def test_foreign_files_are_skipped_and_records_are_always_complete_json(tmp_path
         record.add_step(step, 0.5, 1.0, 0.01)
     store.save(record)
     assert [r.run_id for r in store.list_runs()] == [record.run_id]
-    data = json.loads((tmp_path / f"{record.run_id}.json").read_text(encoding="utf-8"))
-    assert data["steps"]["step"][:3] == [1, 2, 3]
-    assert not list(tmp_path.glob(".*.tmp"))
+    data = json.loads((tmp_path / record.run_id / "run.json").read_text(encoding="utf-8"))
+    assert data["steps"]["step"][:3] == [1, 2, 3] and "folder" not in data
+    assert not list(tmp_path.glob("**/.*.tmp"))
     assert store.rename(record.run_id, "renamed").name == "renamed"
     assert store.delete(record.run_id) and store.list_runs() == []
+    assert not (tmp_path / record.run_id).exists() and (tmp_path / "junk.json").exists()
+
+
+def test_runs_recorded_as_single_files_by_earlier_versions_are_still_read(tmp_path) -> None:
+    old = {"run_id": "20250101-120000-abcdef", "created": "2025-01-01T12:00:00+00:00",
+           "status": "finished", "model_config": {"cell": "gru"}, "history": [{"epoch": 1}],
+           "checkpoint_path": "/models/old.safetensors", "pid": dead_pid(), "host": ""}
+    (tmp_path / f"{old['run_id']}.json").write_text(json.dumps(old), encoding="utf-8")
+    crashed = {**old, "run_id": "20250101-130000-fedcba", "status": "running",
+               "created": "2025-01-01T13:00:00+00:00"}
+    (tmp_path / f"{crashed['run_id']}.json").write_text(json.dumps(crashed), encoding="utf-8")
+    store = RunStore(tmp_path)
+    new = store.create({"cell": "lstm"}, {})
+    listed = store.list_runs()
+    assert [r.run_id for r in listed] == [new.run_id, crashed["run_id"], old["run_id"]]
+    assert [r.status for r in listed] == ["running", "interrupted", "finished"]
+    legacy = store.get(old["run_id"])
+    assert legacy.folder == "" and legacy.model_config == {"cell": "gru"}
+    assert not legacy.resumable  # no folder, no checkpoint
+    store.rename(old["run_id"], "kept")  # written back where it was, as one file
+    assert json.loads((tmp_path / f"{old['run_id']}.json").read_text())["name"] == "kept"
+    assert not (tmp_path / old["run_id"]).exists()
+    assert store.delete(old["run_id"]) and not (tmp_path / f"{old['run_id']}.json").exists()
+    assert store.get("../" + new.run_id) is None  # ids only, never paths
 
 
 def test_step_curves_are_downsampled() -> None:

@@ -5,6 +5,11 @@ each format lives in its own module, and `splits` holds the rule that decides sp
 several sources are loaded together.
 """
 
-from lstm_studio.core.readers.loader import FILE_KINDS, load_sources
+from lstm_studio.core.readers.loader import (
+    FILE_KINDS,
+    absolute_sources,
+    load_configured,
+    load_sources,
+)
 
-__all__ = ["FILE_KINDS", "load_sources"]
+__all__ = ["FILE_KINDS", "absolute_sources", "load_configured", "load_sources"]

@@ -184,6 +184,37 @@ def load_sources(paths: Sequence[str | Path], config: DataConfig | None = None,
     return Dataset(documents=documents, sources=sources)
 
 
+def load_configured(config: DataConfig, progress: Progress | None = None) -> Dataset:
+    """Read `config.sources` as the Data tab does: the sources' splits, then the random
+    re-split when the configuration asks for one."""
+    from lstm_studio.core.summary import random_split
+
+    dataset = load_sources(config.sources, config, progress=progress)
+    if config.random_split is not None:
+        dataset = random_split(dataset, config.random_split, config.random_split_seed)
+    return dataset
+
+
+def absolute_sources(config: DataConfig, base: str | Path | None = None) -> DataConfig:
+    """The same configuration with relative source paths made absolute (against `base`, or
+    the working folder), so it still names the same files from another folder. Split
+    overrides keep their keys and gain an absolute twin for keys that name a file there."""
+    from dataclasses import replace
+
+    root = Path(base) if base is not None else Path.cwd()  # cwd-ok: the paths the user typed
+
+    def absolute(path: str) -> str:
+        candidate = Path(path).expanduser()
+        return str(candidate if candidate.is_absolute() else root / candidate)
+
+    overrides = dict(config.split_overrides)
+    for key, value in config.split_overrides.items():
+        if (root / key).exists():
+            overrides.setdefault(absolute(key), value)
+    return replace(config, sources=[absolute(path) for path in config.sources],
+                   split_overrides=overrides)
+
+
 def _check_labels(documents: list[Document], budget: ReadBudget) -> None:
     labels: dict[str, int] = {}
     unlabelled: Document | None = None

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -104,6 +104,8 @@ class CompareView(QWidget):
     """A checkable list of past runs and three overlay plots with legends."""
 
     selection_changed = Signal()
+    follow_requested = Signal(str)  # a run folder to show live
+    resume_requested = Signal(str)  # a run folder to continue from its checkpoint
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -118,6 +120,15 @@ class CompareView(QWidget):
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setToolTip("Read the run history again from disk.")
         self.refresh_button.clicked.connect(self.refresh)
+        self.follow_button = QPushButton("Follow")
+        self.follow_button.setToolTip("Show the selected run's curves, epochs and status as "
+                                      "its folder grows (on the Configure & train page).")
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setToolTip("Continue the selected interrupted or stopped run from "
+                                      "its last checkpoint.")
+        self.follow_button.clicked.connect(lambda: self._request(self.follow_requested))
+        self.resume_button.clicked.connect(lambda: self._request(self.resume_requested))
+        self.runs.currentItemChanged.connect(lambda *_: self._update_buttons())
         self.note = QLabel("Tick runs to overlay their curves.")
         self.note.setWordWrap(True)
 
@@ -137,6 +148,8 @@ class CompareView(QWidget):
         top_layout.setContentsMargins(0, 0, 0, 0)
         bar = QHBoxLayout()
         bar.addWidget(self.note, 1)
+        bar.addWidget(self.follow_button)
+        bar.addWidget(self.resume_button)
         bar.addWidget(self.refresh_button)
         top_layout.addLayout(bar)
         top_layout.addWidget(self.runs)
@@ -146,6 +159,7 @@ class CompareView(QWidget):
         splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
+        self._update_buttons()
 
     # ----- the list -------------------------------------------------------------------------
     def mark_stale(self) -> None:
@@ -198,7 +212,28 @@ class CompareView(QWidget):
         self.note.setText(f"{count} in the history. Tick runs to overlay them."
                           if records else "No runs yet: train a model and it appears here.")
         self._redraw()
+        self._update_buttons()
         return len(records)
+
+    def selected_record(self) -> RunRecord | None:
+        item = self.runs.currentItem()
+        run_id = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
+        return self._records.get(run_id) if run_id else None
+
+    def select(self, run_id: str) -> None:
+        for item in self.items():
+            if item.data(0, Qt.ItemDataRole.UserRole) == run_id:
+                self.runs.setCurrentItem(item)
+
+    def _update_buttons(self) -> None:
+        record = self.selected_record()
+        self.follow_button.setEnabled(record is not None and bool(record.folder))
+        self.resume_button.setEnabled(record is not None and record.resumable)
+
+    def _request(self, signal: SignalInstance) -> None:
+        record = self.selected_record()
+        if record is not None and record.folder:
+            signal.emit(record.folder)
 
     def items(self) -> list[QTreeWidgetItem]:
         items = (self.runs.topLevelItem(i) for i in range(self.runs.topLevelItemCount()))

@@ -106,6 +106,55 @@ def _mark_stopped(record: RunRecord | None) -> None:
     RunStore().save(record)
 
 
+def past_events(folder: str, checkpoint_epoch: int, checkpoint_step: int) -> list[object]:
+    """A run's logged steps and epochs up to its checkpoint, as events (what the plots of a
+    resumed run show before the new steps arrive)."""
+    from lstm_studio.core.run_dir import RunDir
+    from lstm_studio.core.run_log import line_event, read_log
+
+    events: list[object] = []
+    for line in read_log(RunDir.at(folder).log).lines:
+        event = line_event(line)
+        if isinstance(event, StepEvent):
+            if event.global_step <= checkpoint_step:
+                events.append(event)
+        elif event is not None and event.epoch <= checkpoint_epoch:
+            events.append(event)
+    return events
+
+
+def resume_job(folder: str, closing: threading.Event | None = None
+               ) -> Callable[[Progress, Emit], TrainResult]:
+    """The worker function of Resume: the run's data read and cleaned again, its curves so
+    far, then `resume_training` from its checkpoint (core/resume.py), with batched events."""
+
+    def job(progress: Progress, emit: Emit) -> TrainResult:
+        from lstm_studio.core.resume import load_run_data, open_resume, resume_training
+        from lstm_studio.core.runs import read_run
+
+        plan = open_resume(folder)
+        dataset = load_run_data(plan, progress, progress)
+        emit(past_events(folder, plan.checkpoint.epoch, plan.checkpoint.global_step))
+        batcher = EventBatcher(emit)
+        stopped: list[RunRecord | None] = []
+
+        def on_event(event: object) -> None:
+            batcher.push(event)
+            if isinstance(event, RunEnded) and closing is not None and closing.is_set():
+                stopped.append(read_run(plan.record.folder))
+                raise ShutdownRequested()
+
+        try:
+            return resume_training(plan, dataset, progress=progress, on_event=on_event)
+        except ShutdownRequested:
+            _mark_stopped(stopped[0] if stopped else None)
+            raise
+        finally:
+            batcher.flush()
+
+    return job
+
+
 def training_job(inputs: TrainingInputs, closing: threading.Event | None = None
                  ) -> Callable[[Progress, Emit], TrainResult]:
     """The worker function: `train_model` with batched events (see EventBatcher).
@@ -115,8 +164,17 @@ def training_job(inputs: TrainingInputs, closing: threading.Event | None = None
     """
 
     def job(progress: Progress, emit: Emit) -> TrainResult:
-        from lstm_studio.core.pipeline import train_model
+        from lstm_studio.core.config import config_to_dict
+        from lstm_studio.core.pipeline import run_configs, train_model
+        from lstm_studio.core.run_session import RunOptions, RunSession
+        from lstm_studio.core.runs import RunStore
 
+        # Recorded before the vocabulary and the encoding (seconds on a large dataset), so a
+        # window killed meanwhile leaves the run listed as interrupted.
+        session = RunSession.start(
+            RunStore(), config_to_dict(inputs.model_config), config_to_dict(inputs.train_config),
+            configs=run_configs(inputs.vocab_config, inputs.data_config,
+                                inputs.cleaning_config))
         batcher = EventBatcher(emit)
         run_id: list[str] = []
         stopped: list[RunRecord | None] = []
@@ -130,10 +188,11 @@ def training_job(inputs: TrainingInputs, closing: threading.Event | None = None
                 raise ShutdownRequested()
 
         try:
-            return train_model(inputs.dataset, inputs.vocab_config, inputs.model_config,
-                               inputs.train_config, cleaning_config=inputs.cleaning_config,
-                               data_config=inputs.data_config, progress=progress,
-                               on_event=on_event)
+            with session.recording():
+                return train_model(inputs.dataset, inputs.vocab_config, inputs.model_config,
+                                   inputs.train_config, cleaning_config=inputs.cleaning_config,
+                                   data_config=inputs.data_config, progress=progress,
+                                   on_event=on_event, options=RunOptions(session=session))
         except ShutdownRequested:
             _mark_stopped(stopped[0] if stopped else None)
             raise

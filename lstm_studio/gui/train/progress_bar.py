@@ -68,9 +68,12 @@ class RunProgressBar(QProgressBar):
         self.setRange(0, max(1, total_steps))
 
     def show_step(self, event: StepEvent, epochs: int, total_steps: int,
-                  active_seconds: float) -> None:
+                  active_seconds: float, first_step: int = 0) -> None:
+        """`first_step`: the steps done before this session (a resumed run's), which the
+        clock did not see."""
         done = event.global_step
-        eta = active_seconds / done * (total_steps - done) if done else 0.0
+        timed = done - first_step
+        eta = active_seconds / timed * (total_steps - done) if timed > 0 else 0.0
         if self.maximum() != total_steps:
             self.setRange(0, total_steps)
         self.setValue(min(done, total_steps))

@@ -2,7 +2,10 @@
 
 The tab lays out four pages and connects them to the shared AppState: the form's settings go
 to the state, the data decides whether Start is possible, and a finished run's model and
-metrics go to the state and the Evaluate page. The run itself is `TrainingView`'s.
+metrics go to the state and the Evaluate page. The run itself is `TrainingView`'s. A run
+another process writes (Open run…, or Follow on the Compare page) is shown by `FollowView`
+in the same place; Resume (Compare, or a followed run that ended early) continues a run
+from its checkpoint in `TrainingView`.
 """
 
 from __future__ import annotations
@@ -14,13 +17,21 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEventLoop, Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from lstm_studio.core.config import ModelConfig, TrainConfig, config_from_dict, config_to_dict
 from lstm_studio.gui import dialogs
 from lstm_studio.gui.state import AppState
 from lstm_studio.gui.train.compare_view import CompareView
 from lstm_studio.gui.train.evaluate_view import EvaluateView
+from lstm_studio.gui.train.follow_view import FollowView
 from lstm_studio.gui.train.form import TrainForm
 from lstm_studio.gui.train.job import TrainingInputs
 from lstm_studio.gui.train.training_view import TrainingView
@@ -45,6 +56,10 @@ class TrainTab(QWidget):
         self.form = TrainForm()
         self.form.set_configs(state.model_config, state.train_config)
         self.training = TrainingView()
+        self.follow = FollowView()
+        self.right = QStackedWidget()  # the run trained here, or a run followed from its folder
+        self.right.addWidget(self.training)
+        self.right.addWidget(self.follow)
         self.compare = CompareView()
         self.evaluate_view = EvaluateView(state)
         self.use_view = UseView(state)
@@ -56,7 +71,7 @@ class TrainTab(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(scroll)
-        splitter.addWidget(self.training)
+        splitter.addWidget(self.right)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([420, 860])
         self.pages = QTabWidget()
@@ -76,6 +91,11 @@ class TrainTab(QWidget):
         training.ended.connect(self._on_ended)
         training.finished.connect(self._on_finished)
         training.status_message.connect(state.status_message)
+        training.open_run_requested.connect(self.open_run)
+        self.follow.closed.connect(lambda: self.right.setCurrentWidget(self.training))
+        self.follow.resume_requested.connect(self.resume_run)
+        self.compare.follow_requested.connect(self.follow_run)
+        self.compare.resume_requested.connect(self.resume_run)
         for signal in (state.dataset_changed, state.cleaning_changed, state.vocabulary_changed):
             signal.connect(self._on_data_changed)
         self._on_data_changed()
@@ -142,6 +162,47 @@ class TrainTab(QWidget):
                                 self.state.data_config)
         return self.training.start(inputs)
 
+    # ----- runs from folders ----------------------------------------------------------------
+    def open_run(self) -> None:
+        """Open run…: choose a run folder (by default in the run history) and follow it."""
+        from lstm_studio.core.paths import user_data_dir
+
+        folder = dialogs.open_folder(self, "Open a run folder", str(user_data_dir() / "runs"))
+        if folder:
+            self.follow_run(folder)
+
+    def follow_run(self, folder: str) -> bool:
+        """Show the run writing `folder`: live curves, epoch table, status, Stop."""
+        from lstm_studio.core.errors import UserError
+
+        try:
+            self.follow.attach(folder)
+        except UserError as error:
+            dialogs.error(self, "Cannot open the run", str(error))
+            return False
+        self.right.setCurrentWidget(self.follow)
+        self.pages.setCurrentIndex(0)
+        return True
+
+    def resume_run(self, folder: str) -> BackgroundTask | None:
+        """Continue the run in `folder` here from its last checkpoint."""
+        if self.is_training():
+            dialogs.error(self, "Cannot resume the run", "A model is training; stop it first.")
+            return None
+        from lstm_studio.core.runs import read_run
+
+        record = read_run(folder)
+        if record is None or not record.resumable:
+            dialogs.error(self, "Cannot resume the run",
+                          f"The run in {folder} has no checkpoint to continue from.")
+            return None
+        if self.follow.follower.folder == folder:
+            self.follow.close_run()
+        self.right.setCurrentWidget(self.training)
+        self.pages.setCurrentIndex(0)
+        return self.training.start_resume(folder, str(record.model_config.get("task")),
+                                          int(record.train_config.get("epochs", 1)))
+
     def _on_ended(self, status: str) -> None:
         self.compare.mark_stale()
         self.training_ended.emit(status)
@@ -171,6 +232,7 @@ class TrainTab(QWidget):
     def shutdown(self) -> None:
         """Stop the run (≤ 2 s between two steps) and every page's background work."""
         self.training.shutdown()
+        self.follow.shutdown()
         self.use_view.shutdown()
         self.evaluate_view.shutdown()
         self.form.preloader.wait()  # a module import must not be cut off at exit

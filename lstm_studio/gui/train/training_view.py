@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal
@@ -20,13 +21,14 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from lstm_studio.core.events import EpochEvent, RunEnded, RunStarted, StepEvent
 from lstm_studio.gui import dialogs
 from lstm_studio.gui.memory import settle
-from lstm_studio.gui.train.job import TrainingInputs, training_job
+from lstm_studio.gui.train.job import TrainingInputs, resume_job, training_job
 from lstm_studio.gui.train.plots import TrainPlots
 from lstm_studio.gui.train.progress_bar import ActiveClock, RunProgressBar
 from lstm_studio.gui.workers import BackgroundTask, TaskSlot
 
 if TYPE_CHECKING:
     from lstm_studio.core.pipeline import TrainResult
+    from lstm_studio.core.progress import Progress
 
 # While training, a GUI thread that wants the GIL gets it after at most this long instead of
 # Python's default 5 ms. Every Qt virtual call on a Python-made widget takes the GIL, so one
@@ -40,6 +42,7 @@ class TrainingView(QWidget):
     """Start / Pause / Stop, the progress bar, export buttons, a hint and the live plots."""
 
     start_requested = Signal()  # the Start button: the tab answers with start(inputs)
+    open_run_requested = Signal()  # the Open run… button: the tab asks for a run folder
     started = Signal()
     running_changed = Signal(bool)
     ended = Signal(str)  # "finished", "stopped", "failed" or "cancelled", after the run settled
@@ -59,6 +62,7 @@ class TrainingView(QWidget):
         self._switch_interval: float | None = None
         self._clock = ActiveClock()
         self._total_steps = 0
+        self._first_step: int | None = None
         self._epochs_total = 0
         self._last_step: StepEvent | None = None
         self._last_status = 0.0
@@ -68,6 +72,9 @@ class TrainingView(QWidget):
         self.pause_button = QPushButton("Pause")
         self.stop_button = QPushButton("Stop")
         self.stop_button.setToolTip("Stop now; the best weights so far are kept.")
+        self.open_run_button = QPushButton("Open run…")
+        self.open_run_button.setToolTip("Follow a run another process is writing (a headless "
+                                        "`lstm-studio train`, here or on a shared disk).")
         self.export_png_button = QPushButton("Export plots…")
         self.export_csv_button = QPushButton("Export CSV…")
         self.progress_bar = RunProgressBar()
@@ -75,6 +82,7 @@ class TrainingView(QWidget):
         self.hint.setWordWrap(True)
         self.plots = TrainPlots()
         self.start_button.clicked.connect(self.start_requested)
+        self.open_run_button.clicked.connect(self.open_run_requested)
         self.pause_button.clicked.connect(self.toggle_pause)
         self.stop_button.clicked.connect(self.stop)
         self.export_png_button.clicked.connect(self._export_pngs)
@@ -84,6 +92,7 @@ class TrainingView(QWidget):
         for button in (self.start_button, self.pause_button, self.stop_button):
             controls.addWidget(button)
         controls.addWidget(self.progress_bar, 1)
+        controls.addWidget(self.open_run_button)
         controls.addWidget(self.export_png_button)
         controls.addWidget(self.export_csv_button)
         layout = QVBoxLayout(self)
@@ -111,6 +120,7 @@ class TrainingView(QWidget):
         self.start_button.setEnabled(not running and blocker is None)
         self.pause_button.setEnabled(running)
         self.stop_button.setEnabled(running)
+        self.open_run_button.setEnabled(not running)
         self.hint.setText(blocker or "")
         self.hint.setVisible(bool(blocker))
         if not running:
@@ -122,13 +132,28 @@ class TrainingView(QWidget):
         if self._running or self._blocker is not None:
             return None
         self._closing = threading.Event()
+        return self._begin(training_job(inputs, self._closing), inputs.model_config.task,
+                           inputs.train_config.epochs, "Training started")
+
+    def start_resume(self, folder: str, task: str, epochs: int) -> BackgroundTask | None:
+        """Continue the run in `folder` from its checkpoint (it reads its own data, so no
+        dataset needs to be loaded); its curves so far come first."""
+        if self._running:
+            return None
+        self._closing = threading.Event()
+        return self._begin(resume_job(folder, self._closing), task, epochs,
+                           f"Resuming the run in {folder}")
+
+    def _begin(self, job: Callable[[Progress, Callable[[object], None]], object], task: str,
+               epochs: int, message: str) -> BackgroundTask:
         self.result, self.run_id, self.batches = None, None, 0
         self._total_steps, self._last_step = 0, None
-        self._epochs_total = inputs.train_config.epochs
+        self._first_step = None  # the global step before this session's first (resumed runs)
+        self._epochs_total = epochs
         self._clock.restart()
-        self.plots.reset(inputs.model_config.task)
+        self.plots.reset(task)
         self.task = self.slot.start(
-            training_job(inputs, self._closing), self._on_result, on_partial=self._on_events,
+            job, self._on_result, on_partial=self._on_events,
             on_progress=self._on_progress, on_failed=self._on_failed,
             on_cancelled=self._on_cancelled, launch=False)
         self._set_running(True)
@@ -145,7 +170,7 @@ class TrainingView(QWidget):
         # form have been painted, so that paint does not compete for the GIL.
         QTimer.singleShot(0, self._launch)
         self.started.emit()
-        self.status_message.emit("Training started")
+        self.status_message.emit(message)
         return self.task
 
     def _launch(self) -> None:
@@ -212,13 +237,17 @@ class TrainingView(QWidget):
         if steps:
             self.plots.add_steps(steps)
             self._last_step = steps[-1]
-            self._show_step_progress(steps[-1])
+            if self._total_steps:  # not the curve so far of a resumed run
+                if self._first_step is None:
+                    self._first_step = steps[0].global_step - 1
+                self._show_step_progress(steps[-1])
 
     def _show_step_progress(self, event: StepEvent) -> None:
         if self.is_paused():
             return
         total = self._total_steps or event.steps_per_epoch * max(1, self._epochs_total)
-        self.progress_bar.show_step(event, self._epochs_total, total, self._clock.seconds())
+        self.progress_bar.show_step(event, self._epochs_total, total, self._clock.seconds(),
+                                    self._first_step or 0)
         now = time.monotonic()
         if now - self._last_status >= STATUS_INTERVAL_S:
             self._last_status = now
