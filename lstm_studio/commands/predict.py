@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{p:.4f}  {word}")
         return 0
     probabilities = bundle.predict(args.text)
-    label = max(probabilities, key=probabilities.get)
+    label = bundle.label_for(probabilities)  # the stored decision threshold, if any
     if args.json:
         print_json({"label": label, "probabilities": probabilities, **tokens})
         return 0

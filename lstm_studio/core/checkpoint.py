@@ -54,6 +54,9 @@ class ModelBundle:
     history: list[dict] = field(default_factory=list)
     metrics: dict = field(default_factory=dict)
     info: dict = field(default_factory=dict)  # run_id, app_version, created...
+    # Fitted on validation (core/calibration.py): {"temperature", "threshold", ...}; empty
+    # for an uncalibrated model. Applied by predict_many/label_for and by evaluation.
+    calibration: dict = field(default_factory=dict)
 
     @property
     def task(self) -> str:
@@ -86,12 +89,23 @@ class ModelBundle:
         data = encode_classification(ids, [0] * len(ids), self.max_len, self.vocab.unk_id)
         self.model.eval()
         batch = collate(data, list(range(len(ids))), self._device())
-        probs = torch.softmax(self.model(batch.ids, batch.lengths).float(), dim=-1).cpu()
+        from lstm_studio.core.calibration import calibrated_probs
+
+        probs = calibrated_probs(self.model(batch.ids, batch.lengths), self.calibration).cpu()
         return [{label: float(p) for label, p in zip(self.labels, row, strict=True)}
                 for row in probs.tolist()]
 
     def predict(self, text: str) -> dict[str, float]:
         return self.predict_many([text])[0]
+
+    def label_for(self, probabilities: dict[str, float]) -> str:
+        """The predicted label: the stored two-class threshold when there is one (on the
+        second label's probability), else the most probable label."""
+        threshold = self.calibration.get("threshold")
+        if threshold is not None and len(self.labels) == 2:
+            return self.labels[1] if probabilities[self.labels[1]] >= threshold \
+                else self.labels[0]
+        return max(probabilities, key=lambda label: probabilities[label])
 
     @torch.no_grad()
     def next_word_distribution(self, text: str, k: int = 10) -> list[tuple[str, float]]:
@@ -139,6 +153,7 @@ def bundle_payload(bundle: ModelBundle) -> dict[str, Any]:
         "history": bundle.history,
         "metrics": bundle.metrics,
         "info": bundle.info,
+        "calibration": bundle.calibration,
     })
 
 
@@ -240,4 +255,5 @@ def _bundle_from(payload: dict, tensors: dict[str, torch.Tensor], name: str,
         data_config=config_from_dict(DataConfig, data_cfg) if data_cfg else None,
         history=list(payload.get("history") or []), metrics=dict(payload.get("metrics") or {}),
         info=dict(payload.get("info") or {}, app_version=payload.get("app_version")),
+        calibration=dict(payload.get("calibration") or {}),
     )

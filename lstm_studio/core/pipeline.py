@@ -12,7 +12,7 @@ import random
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import torch
 
@@ -27,6 +27,7 @@ from lstm_studio.core.config import (
     VocabConfig,
     config_to_dict,
     validate_model,
+    validate_training_for_task,
 )
 from lstm_studio.core.dataset import Dataset, Document
 from lstm_studio.core.errors import Cancelled, DataError
@@ -34,7 +35,7 @@ from lstm_studio.core.evaluation import evaluate_encoded
 from lstm_studio.core.models import build_model
 from lstm_studio.core.progress import Progress
 from lstm_studio.core.runs import RunRecorder, RunStore
-from lstm_studio.core.trainer import Trainer, resolve_device
+from lstm_studio.core.trainer import Trainer, TrainerCallback, resolve_device
 
 HOLDOUT_FRACTION = 0.1
 
@@ -51,6 +52,9 @@ class TrainResult:
     run_id: str | None
     message: str
     checkpoint_path: str | None = None
+    # Selection metric (and why), class weights, embeddings coverage, calibration: see
+    # core/quality.py.
+    quality: dict = field(default_factory=dict)
 
 
 def stratified_holdout(documents: Sequence[Document], fraction: float, seed: int
@@ -102,13 +106,17 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
                 train_config: TrainConfig, cleaning_config: CleaningConfig | None = None,
                 data_config: DataConfig | None = None, progress: Progress | None = None,
                 on_event: Callable[[object], None] | None = None, out_path: str | None = None,
-                record_run: bool = True, name: str = "") -> TrainResult:
-    """Train on an already-cleaned dataset; stopping returns a result, it does not raise."""
+                record_run: bool = True, name: str = "",
+                callbacks: Sequence[TrainerCallback] = ()) -> TrainResult:
+    """Train on an already-cleaned dataset; stopping returns a result, it does not raise.
+    `callbacks` join the trainer's own (e.g. a settings search's pruning)."""
+    from lstm_studio.core import quality as q
     from lstm_studio.core.tokenize import tokenize
     from lstm_studio.core.vocab import Vocabulary, percentile
 
     started = time.monotonic()
     task = model_config.task
+    validate_training_for_task(train_config, task)
     notes: list[str] = []
     train_docs = dataset.split("train")
     labels = _check_dataset(train_docs, task)
@@ -135,6 +143,8 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
         max_len = max(1, percentile([len(tokenize(doc.text)) for doc in train_docs], 0.95))
         notes.append(f"Maximum length {max_len} tokens (95th percentile of training lengths).")
     train_config = replace(train_config, max_len=max_len)
+    start, model_config = q.prepare_embeddings(train_config, model_config, vocab.itos,
+                                               [doc.text for doc in train_docs], progress)
     model_config = replace(model_config, vocab_size=len(vocab),
                            num_classes=len(labels) if task == "classify" else 0)
     validate_model(model_config)
@@ -146,6 +156,8 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
 
     torch.manual_seed(train_config.seed)
     model = build_model(model_config)
+    plan = q.plan_training(train_config, task, labels, train_set, model, start)
+    notes.extend(plan.notes)
 
     store = RunStore() if record_run else None
     recorder = None
@@ -166,8 +178,14 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
 
     try:
         trainer = Trainer(model, train_config, train_set, valid_set, labels, emit, progress,
-                          run_id or "", device)
+                          run_id or "", device, sampler=plan.sampler, objective=plan.objective,
+                          callbacks=[*plan.callbacks, *callbacks])
         fit = trainer.fit()
+        plan.quality["selection"]["epoch"] = fit.best_epoch
+        calibration = q.calibrate(model, valid_set, train_config, device) \
+            if fit.status == "finished" else {}
+        if calibration:
+            plan.quality["calibration"] = calibration
         if fit.status == "stopped":
             # The user asked to stop: return at once with the best weights. The kept epoch's
             # validation figures are already in the history; a full evaluation (confusion
@@ -177,9 +195,10 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
                 valid = _final_metrics(model, valid_set, labels, valid_docs, train_config,
                                        device)
         else:
-            valid = _final_metrics(model, valid_set, labels, valid_docs, train_config, device)
-            test = (_final_metrics(model, test_set, labels, test_docs, train_config, device)
-                    if test_set is not None else None)
+            valid = _final_metrics(model, valid_set, labels, valid_docs, train_config, device,
+                                   calibration)
+            test = (_final_metrics(model, test_set, labels, test_docs, train_config, device,
+                                   calibration) if test_set is not None else None)
     except Cancelled:
         if recorder is not None:  # raised from a listener (e.g. the app closing mid-run)
             recorder.finish("stopped", "Stopped before the run completed.",
@@ -192,30 +211,34 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
         raise
 
     metrics = {"valid": _summary(valid), "test": _summary(test) if test else None,
-               "best_epoch": fit.best_epoch}
+               "best_epoch": fit.best_epoch, "selection": plan.quality["selection"]}
     bundle = ModelBundle(
         model=model.cpu().eval(), model_config=model_config, train_config=train_config,
         vocab_config=vocab_config, vocab=vocab, labels=labels, cleaning_config=cleaning_config,
         data_config=data_config, history=fit.history, metrics=metrics,
-        info={"run_id": run_id, "app_version": __version__, "status": fit.status},
+        info={"run_id": run_id, "app_version": __version__, "status": fit.status,
+              "quality": plan.quality},
+        calibration=calibration,
     )
     checkpoint_path = None
     if out_path:
         checkpoint_path = str(save_checkpoint(bundle, out_path))
     seconds = time.monotonic() - started
-    message = " ".join([fit.message, *notes]).strip()
+    message = " ".join([fit.message, q.selection_summary(plan.quality, fit.best_epoch),
+                        *notes]).strip()
     if recorder is not None:
         recorder.finish(fit.status, message, fit.history,
                         {**recorder.record.summary, **metrics, "seconds": seconds,
-                         "epochs": fit.epochs}, checkpoint_path)
+                         "epochs": fit.epochs, "quality": plan.quality}, checkpoint_path)
     return TrainResult(bundle, fit.status, fit.history, valid, test, fit.epochs, seconds, run_id,
-                       message, checkpoint_path)
+                       message, checkpoint_path, plan.quality)
 
 
 def _final_metrics(model, data: EncodedSet, labels: list[str], docs: list[Document],
-                   config: TrainConfig, device) -> dict:
+                   config: TrainConfig, device, calibration: dict | None = None) -> dict:
     return evaluate_encoded(model, data, labels, docs if data.task == "classify" else None,
-                            batch_size=max(64, config.batch_size * 2), device=device)
+                            batch_size=max(64, config.batch_size * 2), device=device,
+                            calibration=calibration)
 
 
 def _metrics_from_history(history: list[dict], epoch: int | None) -> dict | None:

@@ -192,8 +192,9 @@ class Trainer:
         if self.optimizer is None:
             self.optimizer = make_optimizer(self.model, cfg)
         if self.scheduler is None and cfg.plateau_schedule:
+            # mode "max": it follows the objective's selection metric (higher is better).
             self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
-                self.optimizer, mode="min", factor=cfg.plateau_factor,
+                self.optimizer, mode="max", factor=cfg.plateau_factor,
                 patience=cfg.plateau_patience)
 
     def _fit(self) -> FitResult:
@@ -341,7 +342,7 @@ class Trainer:
             valid_accuracy=entry["valid_accuracy"], valid_macro_f1=entry["valid_macro_f1"],
             valid_perplexity=entry["valid_perplexity"], seconds=seconds, improved=improved))
         if self.scheduler is not None:
-            self.scheduler.step(metrics.get("loss", figures["train_loss"]))
+            self.scheduler.step(key[0])  # the same metric that keeps the best epoch
         self._hooks("on_epoch_end", {**entry, "steps": figures["steps"]})
         return {**entry, "steps": figures["steps"]}
 
