@@ -26,6 +26,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "runs",
     "ngram",
     "inspect",
+    "search",
+    "word2vec",
 )
 
 

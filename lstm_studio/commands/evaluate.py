@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 
+from lstm_studio.commands import quality_args
 from lstm_studio.commands.common import StderrBar, print_json
 from lstm_studio.core.dataset import SPLITS
 
@@ -43,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
     metrics = evaluate(bundle, documents, progress=StderrBar("Evaluating").progress(),
                        misclassified_limit=max(0, args.misclassified))
     metrics["split"] = split
+    if bundle.calibration:
+        metrics["stored_calibration"] = bundle.calibration
     if args.json:
         print_json(metrics)
         return 0
@@ -65,6 +68,11 @@ def format_evaluation(metrics: dict) -> str:
               " " * width + "  " + "  ".join(f"{label:>8}" for label in metrics["labels"])]
     for label, row in zip(metrics["labels"], metrics["confusion"], strict=True):
         lines.append(f"{label:<{width}}  " + "  ".join(f"{n:>8}" for n in row))
+    if metrics.get("calibration"):
+        lines += ["", *quality_args.reliability_table(metrics["calibration"])]
+    stored = quality_args.stored_calibration_line(metrics.get("stored_calibration"))
+    if stored:
+        lines.append(stored + " (applied above)")
     wrong = metrics.get("misclassified") or []
     if wrong:
         lines += ["", "misclassified (first ones):"]

@@ -41,12 +41,15 @@ def run(args: argparse.Namespace) -> int:
     if not records:
         print("No training runs yet.")
         return 0
-    header = f"{'run':<22} {'status':<9} {'model':<24} {'epochs':>6} {'valid':>8} {'test':>8}  file"
+    header = (f"{'run':<22} {'status':<9} {'model':<24} {'epochs':>6} {'kept':>4} "
+              f"{'by':<9} {'valid':>8} {'test':>8}  file")
     print(header)
     for record in records:
         row = _row(record)
+        kept = row["kept_epoch"] if row["kept_epoch"] is not None else "-"
         print(f"{row['run_id']:<22} {row['status']:<9} {row['model']:<24} {row['epochs']:>6} "
-              f"{_fmt(row['valid'])} {_fmt(row['test'])}  {row['checkpoint_path'] or '-'}")
+              f"{kept:>4} {row['selected_by'] or '-':<9} {_fmt(row['valid'])} "
+              f"{_fmt(row['test'])}  {row['checkpoint_path'] or '-'}")
     return 0
 
 
@@ -65,7 +68,10 @@ def _row(record) -> dict:
     model = f"{m.get('task', '?')} {'bi' if m.get('bidirectional') else ''}{m.get('cell', '?')}"
     model += f" {m.get('embedding_dim', '?')}/{m.get('hidden_size', '?')}"
     summary = record.summary or {}
-    return {"run_id": record.run_id, "name": record.name, "created": record.created,
+    selection = summary.get("selection") or {}
+    return {"kept_epoch": selection.get("epoch", summary.get("best_epoch")),
+            "selected_by": selection.get("metric"), "run_id": record.run_id,
+            "name": record.name, "created": record.created,
             "status": record.status, "model": model, "epochs": len(record.history),
             "valid": _headline(summary.get("valid")), "test": _headline(summary.get("test")),
             "checkpoint_path": record.checkpoint_path, "message": record.message}

@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from lstm_studio.commands import quality_args
 from lstm_studio.commands.common import StderrBar, print_json
 from lstm_studio.core.config import (
     CELLS,
@@ -37,12 +38,23 @@ from lstm_studio.core.progress import Progress
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from lstm_studio.commands.data import add_source_arguments
-
     parser = subparsers.add_parser(
         "train", help="train a classifier or language model",
         description="Load dataset sources, clean them, build the vocabulary from the training "
                     "split, train an RNN/LSTM/GRU and save the model file.")
+    add_training_arguments(parser)
+    parser.add_argument("--out", metavar="MODEL", help="model file to write "
+                        "(default: a new file in the user's models folder)")
+    parser.add_argument("--name", default="", help="a name for the run history")
+    parser.add_argument("--no-record", action="store_true", help="do not add to the run history")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.set_defaults(func=run)
+
+
+def add_training_arguments(parser: argparse.ArgumentParser) -> None:
+    """Sources, cleaning, model, vocabulary, training and quality flags (`train`, `search`)."""
+    from lstm_studio.commands.data import add_source_arguments
+
     add_source_arguments(parser)
     add_cleaning_arguments(parser)
     model = parser.add_argument_group("model")
@@ -76,12 +88,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--threads", type=int, help="CPU threads for torch")
     train.add_argument("--budget-seconds", type=float,
                        help="stop training (after validating) once it has run this long")
-    parser.add_argument("--out", metavar="MODEL", help="model file to write "
-                        "(default: a new file in the user's models folder)")
-    parser.add_argument("--name", default="", help="a name for the run history")
-    parser.add_argument("--no-record", action="store_true", help="do not add to the run history")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
-    parser.set_defaults(func=run)
+    quality_args.add_quality_arguments(parser)
 
 
 def add_cleaning_arguments(parser: argparse.ArgumentParser, default_lang: str = "vi") -> None:
@@ -150,7 +157,8 @@ def configs_from_args(args: argparse.Namespace) -> tuple[VocabConfig, ModelConfi
                         epochs=args.epochs, grad_clip=args.clip or None,
                         early_stopping=args.early_stopping, seed=args.seed, device=args.device,
                         threads=args.threads, max_len=args.max_len,
-                        time_budget_s=args.budget_seconds)
+                        time_budget_s=args.budget_seconds,
+                        **quality_args.quality_overrides(args))
     if train.batch_size < 1 or train.epochs < 1:
         raise ConfigError("Batch size and epochs must be at least 1.")
     return vocab, model, train
@@ -167,7 +175,8 @@ def result_json(result) -> dict[str, Any]:
         "model": result.checkpoint_path, "epochs": result.epochs,
         "seconds": round(result.seconds, 3),
         "valid": _headline(result.valid), "test": _headline(result.test),
-        "history": result.history,
+        "history": result.history, "quality": result.quality,
+        "calibration": result.bundle.calibration or None,
     }
     if result.bundle.task == "lm":
         best = result.test or result.valid or {}
@@ -212,6 +221,13 @@ def run(args: argparse.Namespace) -> int:
             print(_epoch_line(entry))
         print(format_metrics("valid", result.valid))
         print(format_metrics("test", result.test))
+        counts = result.quality.get("label_counts")
+        extra = [*quality_args.per_class_lines(result.test or result.valid, counts),
+                 quality_args.calibration_line(result.test or result.valid),
+                 quality_args.stored_calibration_line(result.bundle.calibration)]
+        for line in extra:
+            if line:
+                print(line)
         print(f"{result.status} in {result.seconds:.1f} s: {result.message}")
         print(f"Model saved to {result.checkpoint_path}")
     return 0 if result.status != "failed" else 1
@@ -246,4 +262,6 @@ def _epoch_line(entry: dict) -> str:
     if entry.get("valid_perplexity") is not None:
         parts.append(f"valid ppl {entry['valid_perplexity']:.2f}")
     parts.append(f"{entry['seconds']:.1f} s")
+    if entry.get("tokens_per_s"):
+        parts.append(f"{entry['tokens_per_s']:,.0f} tokens/s")
     return "  ".join(parts)

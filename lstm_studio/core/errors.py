@@ -27,5 +27,9 @@ class TrainingError(UserError):
     """Training could not go on (e.g. the loss became NaN); the last good weights are kept."""
 
 
+class MissingExtra(UserError):
+    """An optional part (an `extras` dependency such as optuna or gensim) is not installed."""
+
+
 class Cancelled(Exception):
     """Raised inside long work when the user asked it to stop; not an error to report."""

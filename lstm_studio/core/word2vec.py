@@ -19,15 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from lstm_studio.core.atomic import atomic_write
-from lstm_studio.core.errors import ConfigError, DataError, UserError
+from lstm_studio.core.errors import ConfigError, DataError, MissingExtra
 from lstm_studio.core.progress import Progress
 from lstm_studio.core.tokenize import tokenize
 
 MAX_EXTRA_BYTES = 2 * 1024**3  # budget for the unlabelled text file
-
-
-class MissingExtra(UserError):
-    """An optional dependency is not installed."""
 
 
 @dataclass
