@@ -182,24 +182,39 @@ def fold(word: str) -> str:
 # --- reading ---------------------------------------------------------------------------------
 
 def detect_format(path: Path) -> str:
-    """"binary" for `.bin` (or a file whose first bytes are not text), else "text"."""
+    """"binary" for `.bin`; otherwise "text" when one of the first lines after a header reads
+    as a word and `dim` numbers (or there is no "count dim" header at all), else "binary"."""
     name = path.name.lower().removesuffix(".gz")
     if name.endswith(".bin"):
         return "binary"
     try:
         with _open(path) as handle:
-            handle.readline()
-            sample = handle.read(4096)
+            header = _header(handle.readline())
+            sample = handle.read(1 << 16)
     except (OSError, EOFError, zlib.error):
         return "text"  # the reader reports the real problem
+    if header is None:
+        return "text"  # word2vec binary files always start with "count dim"
+    for line in sample.split(b"\n")[:5]:
+        parts = line.split()
+        if len(parts) == header[1] + 1:
+            try:
+                [float(part) for part in parts[1:]]
+            except ValueError:
+                continue
+            return "text"
+    return "text" if _looks_like_text(sample) else "binary"
+
+
+def _looks_like_text(sample: bytes) -> bool:
+    """No control bytes and valid UTF-8 (a character cut at the sample's end allowed)."""
     if any(byte < 9 for byte in sample):
-        return "binary"
+        return False
     try:
         sample.decode("utf-8")
     except UnicodeDecodeError as error:
-        if error.start < len(sample) - 4:  # not just a character cut at the sample's end
-            return "binary"
-    return "text"
+        return error.start >= len(sample) - 4
+    return True
 
 
 def _open(path: Path) -> IO[bytes]:
