@@ -176,7 +176,8 @@ class PruneCallback:
         if value is None:
             value = -float(entry["valid_loss"])
         self.trial.report(float(value), entry["epoch"])
-        if self.trial.should_prune():
+        last = entry["epoch"] >= int(trainer.config.epochs)  # done anyway: keep it whole
+        if not last and self.trial.should_prune():
             self.pruned_at = entry["epoch"]
             raise Pruned()
 

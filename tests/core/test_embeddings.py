@@ -245,3 +245,19 @@ def test_cli_reports_a_bad_vector_file_in_one_line(tmp_path: Path,
     assert code == 2
     assert err.strip().splitlines()[-1].startswith("lstm-studio: error: None of the")
     assert "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_a_1gb_vector_file_streams_with_peak_memory_under_twice_the_matrix(
+        tmp_path: Path) -> None:
+    import sys
+
+    if not Path("/proc/self/status").exists():
+        pytest.skip("peak memory is read from Linux /proc")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from bench_embeddings import measure
+
+    figures = measure(1.0, 300, 50_000, 0.8, binary=False, compress=False, folder=tmp_path)
+    assert figures["file_bytes"] >= 1024**3 * 0.95
+    assert figures["found"] == 40_000
+    assert figures["ratio"] < 2.0, figures
