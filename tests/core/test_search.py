@@ -91,7 +91,7 @@ class FakeTrial:
 def test_pruning_stops_the_trial_after_the_reported_epoch() -> None:
     from lstm_studio.core.pipeline import train_model
 
-    vocab, model, train = base_configs()
+    vocab, model, _ = base_configs()
     trial = FakeTrial(prune_at=2)
     prune = PruneCallback(trial)
     result = train_model(sample_dataset(), vocab, model, TrainConfig(epochs=4, threads=1),
