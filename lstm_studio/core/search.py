@@ -126,10 +126,10 @@ def suggest(trial: Any, task: str, space: dict[str, tuple] | None = None) -> dic
             options = [cell for cell in options if not cell.startswith("bi")]
         if kind == "choice":
             params[name] = trial.suggest_categorical(name, options)
-        elif kind == "float":
-            params[name] = trial.suggest_float(name, spec[1], spec[2])
-        else:
-            params[name] = trial.suggest_float(name, spec[1], spec[2], log=True)
+        elif kind == "float":  # steps of 0.01: what the form's spin box can show
+            params[name] = trial.suggest_float(name, spec[1], spec[2], step=0.01)
+        else:  # three significant digits, also what the form shows
+            params[name] = float(f"{trial.suggest_float(name, spec[1], spec[2], log=True):.3g}")
     return params
 
 
@@ -144,7 +144,7 @@ def apply_params(model: ModelConfig, train: TrainConfig, params: dict[str, Any]
             model_fields["bidirectional"] = value.startswith("bi")
             model_fields["nonlinearity"] = "tanh"
         elif name in ("hidden_size", "num_layers", "dropout", "pooling"):
-            model_fields[name] = round(value, 4) if name == "dropout" else value
+            model_fields[name] = round(value, 2) if name == "dropout" else value
         elif name in ("lr", "batch_size", "class_weight"):
             train_fields[name] = float(f"{value:.3g}") if name == "lr" else value
         else:

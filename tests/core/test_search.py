@@ -72,7 +72,7 @@ def test_apply_params_writes_the_model_and_training_fields() -> None:
                                  "pooling": "max", "class_weight": "effective"})
     assert (model.cell, model.bidirectional, model.num_layers, model.pooling) == \
         ("gru", True, 2, "max")
-    assert model.dropout == 0.1235 and train.lr == 0.00123
+    assert model.dropout == 0.12 and train.lr == 0.00123
     assert (train.batch_size, train.class_weight) == (32, "effective")
 
 

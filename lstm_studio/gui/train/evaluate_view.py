@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from lstm_studio.core.ngram import fit_on_vocabulary, vocab_tokens
+from lstm_studio.gui.train.calibration_chart import ReliabilityChart
 from lstm_studio.gui.workers import BackgroundTask, stop_task
 
 log = logging.getLogger(__name__)
@@ -100,8 +101,10 @@ class EvaluateView(QWidget):
         bar.addWidget(self.ngram_order)
         bar.addStretch(1)
         tables = QSplitter(Qt.Orientation.Horizontal)
+        self.reliability = ReliabilityChart()
         for title, widget in (("Confusion matrix (rows: true, columns: predicted)",
-                               self.confusion), ("Per class", self.per_class)):
+                               self.confusion), ("Per class", self.per_class),
+                              ("Calibration", self.reliability)):
             box = QGroupBox(title)
             QVBoxLayout(box).addWidget(widget)
             tables.addWidget(box)
@@ -142,6 +145,10 @@ class EvaluateView(QWidget):
             f"loss {metrics.get('loss', float('nan')):.4f} · {docs} documents")
         self._fill_classification(metrics)
 
+    def _fill_reliability(self, metrics: dict[str, Any]) -> None:
+        stored = getattr(self.state.model, "calibration", None)
+        self.reliability.show_calibration(metrics.get("calibration"), stored)
+
     def _show_lm(self, metrics: dict[str, Any], split: str) -> None:
         text = (f"<b>{split}</b>: perplexity <b>{metrics['perplexity']:.2f}</b> · "
                 f"loss {metrics.get('loss', float('nan')):.4f} · "
@@ -152,6 +159,7 @@ class EvaluateView(QWidget):
         self.summary.setText(text)
 
     def _fill_classification(self, metrics: dict[str, Any]) -> None:
+        self._fill_reliability(metrics)
         labels = list(metrics.get("labels") or [])
         confusion = metrics.get("confusion") or []
         self.confusion.clear()

@@ -35,9 +35,11 @@ from lstm_studio.core.config import (
     ModelConfig,
     TrainConfig,
     validate_model,
-    validate_training,
+    validate_training_for_task,
 )
 from lstm_studio.core.errors import ConfigError
+from lstm_studio.gui.train.quality_box import QualityBox
+from lstm_studio.gui.widgets.binder import FieldBinder
 
 CELL_CHOICES: tuple[tuple[str, str], ...] = (
     ("RNN (tanh)", "rnn-tanh"),
@@ -113,7 +115,7 @@ def settings_problem(model: ModelConfig, train: TrainConfig) -> str | None:
                                  num_classes=max(model.num_classes, 2))
     try:
         validate_model(filled)
-        validate_training(train)
+        validate_training_for_task(train, model.task)
     except ConfigError as error:
         return str(error)
     return None
@@ -312,9 +314,17 @@ class TrainForm(QWidget):
         self.summary.setHeaderLabels(["Weight", "Shape", "Parameters"])
         self.summary.setMinimumHeight(160)
 
+        # Quality settings (issue 16) bound by field name; after the form's move to one
+        # FieldBinder this is `self.quality.bind(<the form's TrainConfig binder>)`.
+        self.quality = QualityBox()
+        self.quality_binder: FieldBinder[TrainConfig] = FieldBinder(TrainConfig(), self)
+        self.quality.bind(self.quality_binder)
+        self.quality_binder.changed.connect(self._on_edit)
+
         layout = QVBoxLayout(self)
         layout.addWidget(model_box)
         layout.addWidget(train_box)
+        layout.addWidget(self.quality)
         layout.addWidget(self.problem_label)
         layout.addWidget(self.summary_label)
         layout.addWidget(self.summary, 1)
@@ -347,7 +357,7 @@ class TrainForm(QWidget):
         if hasattr(self._base_train, "time_budget_s"):
             extra["time_budget_s"] = float(self.time_budget.value()) or None
         return dataclasses.replace(
-            self._base_train, **extra,
+            self._base_train, **extra, **self.quality_binder.values(),
             optimizer=self.optimizer.currentData(), lr=self.lr.value(),
             momentum=self.momentum.value() if self.optimizer.currentData() == "sgd" else 0.0,
             restore_best=self.restore_best.isChecked(),
@@ -393,6 +403,7 @@ class TrainForm(QWidget):
             _select(self.device, train.device)
             self.threads.setValue(train.threads or 0)
             self.time_budget.setValue(int(getattr(train, "time_budget_s", None) or 0))
+            self.quality_binder.set_config(train)
         finally:
             self._loading = False
         self._on_edit()
@@ -455,6 +466,7 @@ class TrainForm(QWidget):
 
     def _refresh_enabled(self) -> None:
         lm = self.task.currentData() == "lm"
+        self.quality.set_task("lm" if lm else "classify")
         self.pooling.setEnabled(not lm)
         self.tie_weights.setEnabled(lm or self.tie_weights.isChecked())
         self.momentum.setEnabled(self.optimizer.currentData() == "sgd")

@@ -41,6 +41,7 @@ from lstm_studio.gui.train.compare_view import CompareView
 from lstm_studio.gui.train.evaluate_view import EvaluateView
 from lstm_studio.gui.train.form import TrainForm
 from lstm_studio.gui.train.plots import TrainPlots
+from lstm_studio.gui.train.search_view import SearchView
 from lstm_studio.gui.train.use_view import UseView
 from lstm_studio.gui.workers import BackgroundTask, stop_task
 
@@ -190,7 +191,12 @@ class TrainTab(QWidget):
         self.compare = CompareView()
         self.evaluate_view = EvaluateView(state)
         self.use_view = UseView(state)
+        self.search_view = SearchView(self._search_inputs)
+        self.form.quality.attach(state, self.form.embedding_dim.value, self.form.seed.value)
         self._build()
+        self.search_view.apply_requested.connect(self.apply_search_settings)
+        self.search_view.trial_finished.connect(lambda _trial: self.compare.mark_stale())
+        self.search_view.slot.busy_changed.connect(lambda _busy: self._update_buttons())
 
         self.form.changed.connect(self._on_form_changed)
         state.dataset_changed.connect(self._on_data_changed)
@@ -244,6 +250,7 @@ class TrainTab(QWidget):
 
         self.pages = QTabWidget()
         self.pages.addTab(splitter, "Configure && train")
+        self.pages.addTab(self.search_view, "Search")
         self.pages.addTab(self.compare, "Compare")
         self.pages.addTab(self.evaluate_view, "Evaluate")
         self.pages.addTab(self.use_view, "Use")
@@ -275,6 +282,7 @@ class TrainTab(QWidget):
             labels = dataset.labels()
             self.form.set_data_context(len(vocab) if vocab else 0, len(labels),
                                        bool(labels))
+        self.form.quality.attach(self.state)
         self._update_buttons()
 
     def is_training(self) -> bool:
@@ -286,7 +294,9 @@ class TrainTab(QWidget):
     def _update_buttons(self) -> None:
         running = self._running
         blocker = None if running else self._blocker()
-        self.start_button.setEnabled(not running and blocker is None)
+        searching = self.search_view.is_running()
+        self.start_button.setEnabled(not running and not searching and blocker is None)
+        self.search_view.update_buttons()
         self.pause_button.setEnabled(running)
         self.stop_button.setEnabled(running)
         self.form.setEnabled(not running)
@@ -485,6 +495,28 @@ class TrainTab(QWidget):
         self.progress_bar.setFormat("Stopped before the first step")
         self._finish("cancelled")
 
+    # ----- search -----------------------------------------------------------------------------
+    def _search_inputs(self) -> tuple | None:
+        """What a settings search starts from: the data and the form (None: cannot start)."""
+        if self._running or self._blocker() is not None:
+            return None
+        model_config, train_config = self.form.model_config(), self.form.train_config()
+        vocab_config = self.state.vocab_config
+        if model_config.task == "lm" and not vocab_config.lm_specials:
+            vocab_config = replace(vocab_config, lm_specials=True)
+        cleaned = self.state.cleaned
+        cleaning = ((getattr(cleaned, "config", None) or self.state.cleaning_config)
+                    if cleaned is not None else None)
+        return (self.state.training_dataset(), vocab_config, model_config, train_config,
+                cleaning, self.state.data_config)
+
+    def apply_search_settings(self, model_config: ModelConfig,
+                              train_config: TrainConfig) -> None:
+        """The best trial's settings into the form (the user then trains with Start)."""
+        self.form.set_configs(model_config, train_config)
+        self.pages.setCurrentIndex(0)
+        self.state.status_message.emit("The best search settings are in the form")
+
     # ----- export -----------------------------------------------------------------------------
     def _export_pngs(self) -> None:
         folder = dialogs.open_folder(self, "Export plots as PNG")
@@ -516,6 +548,8 @@ class TrainTab(QWidget):
             self._restore_interpreter()
         self.use_view.shutdown()
         self.evaluate_view.shutdown()
+        self.search_view.shutdown()
+        self.form.quality.shutdown()
         self.form.preloader.wait()  # a module import must not be cut off at exit
 
     def project_state(self) -> dict[str, Any]:
