@@ -89,6 +89,9 @@ EXCLUDED_MODULES = (
     "notebook",
     "pandas",
     "scipy",
+    # LGPL-2.1 word2vec extra: kept out of the installer (docs/models.md)
+    "gensim",
+    "smart_open",
     "PIL",
     "pytest",
     "hypothesis",

@@ -204,3 +204,14 @@ def test_screenshot_of_the_quality_settings(qtbot: Any) -> None:
     SHOTS.mkdir(exist_ok=True)
     assert tab.form.quality.grab().save(str(SHOTS / "quality-box.png"))
     assert tab.grab().save(str(SHOTS / "train-tab.png"))
+
+
+def test_compare_shows_the_kept_epoch_by_its_selection_metric() -> None:
+    from lstm_studio.gui.train.compare_view import best_valid
+
+    history = [{"epoch": 1, "valid_accuracy": 0.95, "valid_macro_f1": 0.60},
+               {"epoch": 2, "valid_accuracy": 0.93, "valid_macro_f1": 0.71}]
+    record = {"history": history, "model_config": {"task": "classify"},
+              "summary": {"selection": {"metric": "macro_f1", "epoch": 2}}}
+    assert best_valid(record) == "F1 0.710 (epoch 2)"
+    assert best_valid({**record, "summary": {}}) == "0.950"  # older runs: best accuracy

@@ -93,6 +93,12 @@ def smooth(values: np.ndarray, beta: float = 0.9) -> np.ndarray:
 def best_valid(record: Any) -> str:
     history = field(record, "history") or []
     task = field(field(record, "model_config"), "task", "classify")
+    selection = field(field(record, "summary"), "selection") or {}
+    kept = next((h for h in history if field(h, "epoch") == selection.get("epoch")), None)
+    short = {"macro_f1": "F1", "accuracy": "acc"}.get(selection.get("metric", ""))
+    value = _finite(field(kept, f"valid_{selection.get('metric')}")) if kept else None
+    if short and value is not None:  # the kept epoch, by the run's selection metric
+        return f"{short} {value:.3f} (epoch {selection['epoch']})"
     if task == "lm":
         values = [_finite(field(h, "valid_perplexity")) for h in history]
         values = [v for v in values if v is not None]
