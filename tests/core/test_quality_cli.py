@@ -23,7 +23,8 @@ def write(path: Path, docs) -> str:
 
 @pytest.fixture
 def imbalanced(tmp_path: Path) -> list[str]:
-    train = [d for i, d in enumerate(sentiment_documents(200, 1)) if d.label == "pos" or i % 10 == 1]
+    train = [d for i, d in enumerate(sentiment_documents(200, 1))
+             if d.label == "pos" or i % 10 == 1]
     return [write(tmp_path / "train.txt", train),
             write(tmp_path / "valid.txt", sentiment_documents(40, 2, "valid")),
             write(tmp_path / "test.txt", sentiment_documents(40, 3, "test"))]
