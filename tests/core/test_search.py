@@ -113,13 +113,14 @@ def test_stopping_keeps_the_finished_trials() -> None:
 def test_the_budget_ends_the_search(monkeypatch: pytest.MonkeyPatch) -> None:
     import lstm_studio.core.search as search
 
-    clock = iter([0.0, 0.0, 0.5, 100.0, 100.0, 100.0, 100.0])
-    monkeypatch.setattr(search.time, "monotonic", lambda: next(clock, 100.0))
+    # start, left before trial 1, trial 1 starts, trial 1 ends, left before trial 2: spent
+    clock = iter([0.0, 0.0, 0.5, 3.0, 100.0])
+    monkeypatch.setattr(search, "_clock", lambda: next(clock, 100.0))
     vocab, model, train = base_configs()
     result = run_search(sample_dataset(), vocab, model, train, trials=5, budget_s=10,
                         space=SMALL)
-    assert len(result.trials) == 1
-    assert result.trials[0].train_config["time_budget_s"] is None
+    assert len(result.trials) == 1 and result.trials[0].seconds == 2.5
+    assert result.trials[0].train_config["time_budget_s"] is None  # the user's, not 10 s
 
 
 def test_search_command_prints_the_best_trial_as_train_flags(
