@@ -167,3 +167,22 @@ def test_classifier_only_settings_are_refused_for_a_language_model() -> None:
     with pytest.raises(ConfigError, match="Oversampling only applies"):
         train_model(Dataset(docs), VocabConfig(), small_model_config(task="lm"),
                     quick_train_config(oversample=True), record_run=False)
+
+
+def test_oversampling_in_a_run_lengthens_the_epoch_to_balanced_classes() -> None:
+    from lstm_studio.core.events import StepEvent
+
+    def steps_per_epoch(**overrides) -> tuple[int, object]:
+        seen: list[int] = []
+        result = train_model(imbalanced_dataset(), VocabConfig(), small_model_config(),
+                             quick_train_config(epochs=1, batch_size=10, **overrides),
+                             record_run=False,
+                             on_event=lambda e: isinstance(e, StepEvent)
+                             and seen.append(e.steps_per_epoch))
+        return seen[0], result
+
+    plain, _ = steps_per_epoch()
+    over, result = steps_per_epoch(oversample=True)
+    # 20 neg + 100 pos training documents: 12 batches of 10; over-sampled 100 + 100: 20
+    assert (plain, over) == (12, 20)
+    assert result.quality["oversample"] is True and "over-sampled" in result.message
