@@ -39,6 +39,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "export",
     "explain",
     "neurons",
+    "search",
+    "word2vec",
 )
 
 

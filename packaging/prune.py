@@ -90,6 +90,9 @@ EXCLUDED_MODULES = (
     "pandas",
     "scipy",
     "sklearn",  # pyvi's CRF wrapper falls back to a plain base class without it
+    # LGPL-2.1 word2vec extra: kept out of the installer (docs/models.md)
+    "gensim",
+    "smart_open",
     "PIL",
     "pytest",
     "hypothesis",

@@ -10,10 +10,14 @@ Progress goes to stderr in one of two forms, chosen once per command by `set_pro
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from lstm_studio.core.limits import MB, InputLimits
@@ -109,3 +113,24 @@ def model_limits(args: Any) -> InputLimits:
     if not value > 0:
         raise ConfigError("--max-model-mb must be a positive number.")
     return InputLimits(max_model_bytes=int(value * MB))
+
+
+@contextlib.contextmanager
+def stop_on_first_interrupt(progress: Progress) -> Iterator[None]:
+    """The first Ctrl+C cancels `progress` (the work ends cleanly at its next check and
+    keeps what is done); a second one interrupts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        if progress.cancelled:
+            raise KeyboardInterrupt
+        print("\nStopping after this step (Ctrl+C again to abort)...", file=sys.stderr)
+        progress.cancel()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 
+from lstm_studio.commands import quality_args
 from lstm_studio.commands.common import (
     StderrBar,
     add_model_limit_argument,
@@ -54,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
     metrics = evaluate(bundle, documents, progress=StderrBar("Evaluating").progress(),
                        misclassified_limit=max(0, args.misclassified))
     metrics["split"] = split
+    if bundle.calibration:
+        metrics["stored_calibration"] = bundle.calibration
     if args.json:
         print_json(metrics)
         return 0
@@ -76,6 +79,11 @@ def format_evaluation(metrics: dict) -> str:
               " " * width + "  " + "  ".join(f"{label:>8}" for label in metrics["labels"])]
     for label, row in zip(metrics["labels"], metrics["confusion"], strict=True):
         lines.append(f"{label:<{width}}  " + "  ".join(f"{n:>8}" for n in row))
+    if metrics.get("calibration"):
+        lines += ["", *quality_args.reliability_table(metrics["calibration"])]
+    stored = quality_args.stored_calibration_line(metrics.get("stored_calibration"))
+    if stored:
+        lines.append(stored + " (applied above)")
     wrong = metrics.get("misclassified") or []
     if wrong:
         lines += ["", "misclassified (first ones):"]

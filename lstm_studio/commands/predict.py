@@ -48,7 +48,9 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{p:.4f}  {word}")
         return 0
     probabilities = bundle.predict(args.text)
-    record = classification_record(encoded, probabilities, pipeline)
+    # the stored decision threshold, if any, decides the label
+    record = classification_record(encoded, probabilities, pipeline,
+                                   bundle.label_for(probabilities))
     label = record["label"]
     if args.json:
         print_json(record)

@@ -47,12 +47,14 @@ def run(args: argparse.Namespace) -> int:
     if not records:
         print("No training runs yet.")
         return 0
-    print(f"{'run':<22} {'status':<11} {'model':<24} {'epochs':>6} {'valid':>8} {'test':>8}  "
-          f"{'checkpoint':<18} file")
+    print(f"{'run':<22} {'status':<11} {'model':<24} {'epochs':>6} {'kept':>4} {'by':<9} "
+          f"{'valid':>8} {'test':>8}  {'checkpoint':<18} file")
     for record in records:
         row = _row(record)
+        kept = row["kept_epoch"] if row["kept_epoch"] is not None else "-"
         print(f"{row['run_id']:<22} {row['status']:<11} {row['model']:<24} {row['epochs']:>6} "
-              f"{_fmt(row['valid'])} {_fmt(row['test'])}  {_where(row['last_checkpoint']):<18} "
+              f"{kept:>4} {row['selected_by'] or '-':<9} {_fmt(row['valid'])} "
+              f"{_fmt(row['test'])}  {_where(row['last_checkpoint']):<18} "
               f"{row['checkpoint_path'] or '-'}")
     resumable = [record.run_id for record in records if record.resumable]
     if resumable:
@@ -96,7 +98,10 @@ def _row(record) -> dict:
     model += f" {m.get('embedding_dim', '?')}/{m.get('hidden_size', '?')}"
     summary = record.summary or {}
     valid = summary.get("valid") or _last_validation(record.history)
-    return {"run_id": record.run_id, "name": record.name, "created": record.created,
+    selection = summary.get("selection") or {}
+    return {"kept_epoch": selection.get("epoch", summary.get("best_epoch")),
+            "selected_by": selection.get("metric"), "run_id": record.run_id,
+            "name": record.name, "created": record.created,
             "status": record.status, "model": model, "epochs": len(record.history),
             "valid": _headline(valid), "test": _headline(summary.get("test")),
             "checkpoint_path": record.checkpoint_path, "message": record.message,

@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from lstm_studio.commands import quality_args
 from lstm_studio.commands.common import StderrBar
 from lstm_studio.commands.project_args import given, load_dataset
 from lstm_studio.commands.text_options import (
@@ -46,12 +47,28 @@ DEFAULT_LANG = "vi"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from lstm_studio.commands.data import add_source_arguments
-
     parser = subparsers.add_parser(
         "train", help="train a classifier or language model",
         description="Load dataset sources, clean them, build the vocabulary from the training "
                     "split, train an RNN/LSTM/GRU and save the model file.")
+    add_training_arguments(parser)
+    parser.add_argument("--out", metavar="MODEL", help="model file to write "
+                        "(default: a new file in the user's models folder)")
+    parser.add_argument("--name", default="", help="a name for the run history")
+    parser.add_argument("--no-record", action="store_true",
+                        help="do not add to the run history (no checkpoints either)")
+    parser.add_argument("--json", action="store_true",
+                        help="print the result as JSON (progress as JSON lines on stderr)")
+    add_run_arguments(parser)
+    from lstm_studio.commands.train_run import run
+
+    parser.set_defaults(func=run)
+
+
+def add_training_arguments(parser: argparse.ArgumentParser) -> None:
+    """Sources, cleaning, model, vocabulary, training and quality flags (`train`, `search`)."""
+    from lstm_studio.commands.data import add_source_arguments
+
     add_source_arguments(parser)
     add_cleaning_arguments(parser)
     model = parser.add_argument_group("model")
@@ -97,17 +114,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--nan-retries", type=int, metavar="N",
                        help="--on-nan backoff: how many times the learning rate may be lowered "
                             f"before stopping (default {TrainConfig().nan_retries})")
-    parser.add_argument("--out", metavar="MODEL", help="model file to write "
-                        "(default: a new file in the user's models folder)")
-    parser.add_argument("--name", default="", help="a name for the run history")
-    parser.add_argument("--no-record", action="store_true",
-                        help="do not add to the run history (no checkpoints either)")
-    parser.add_argument("--json", action="store_true",
-                        help="print the result as JSON (progress as JSON lines on stderr)")
-    add_run_arguments(parser)
-    from lstm_studio.commands.train_run import run
-
-    parser.set_defaults(func=run)
+    quality_args.add_quality_arguments(parser)
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
@@ -222,7 +229,7 @@ def given_settings(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
         "epochs": args.epochs, "early_stopping": args.early_stopping, "seed": args.seed,
         "device": args.device, "threads": args.threads, "max_len": args.max_len,
         "time_budget_s": args.budget_seconds, "on_nan": args.on_nan,
-        "nan_retries": args.nan_retries})
+        "nan_retries": args.nan_retries, **quality_args.quality_overrides(args)})
     if given(args.clip):
         train["grad_clip"] = args.clip or None  # 0: no clipping
     return {"model": model, "vocab": vocab, "train": train}

@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from lstm_studio.commands import dist_launch
+from lstm_studio.commands import dist_launch, quality_args
 from lstm_studio.commands.common import StderrBar, json_progress, print_json, write_progress_line
 from lstm_studio.commands.project_args import open_project
 from lstm_studio.commands.train import (
@@ -222,7 +222,8 @@ def result_json(result, world=None) -> dict[str, Any]:
         "model": result.checkpoint_path, "epochs": result.epochs,
         "seconds": round(result.seconds, 3),
         "valid": _headline(result.valid), "test": _headline(result.test),
-        "history": result.history,
+        "history": result.history, "quality": result.quality,
+        "calibration": result.bundle.calibration or None,
     }
     if result.recovered:
         data["recovered"] = result.recovered
@@ -269,6 +270,12 @@ def _print_result(args: argparse.Namespace, result, extra: dict[str, Any], world
     print(format_metrics("valid", result.valid))
     print(format_metrics("test", result.test)
           + (" (the whole test split)" if result.test else ""))
+    counts = result.quality.get("label_counts")
+    for line in (*quality_args.per_class_lines(result.test or result.valid, counts),
+                 quality_args.calibration_line(result.test or result.valid),
+                 quality_args.stored_calibration_line(result.bundle.calibration)):
+        if line:
+            print(line)
     print(f"{result.status} in {result.seconds:.1f} s: {result.message}")
     if result.checkpoint_path:
         print(f"Model saved to {result.checkpoint_path}")
@@ -284,5 +291,7 @@ def _epoch_line(entry: dict) -> str:
     if entry.get("valid_perplexity") is not None:
         parts.append(f"valid ppl {entry['valid_perplexity']:.2f}")
     parts.append(f"{entry['seconds']:.1f} s")
+    if entry.get("tokens_per_s"):
+        parts.append(f"{entry['tokens_per_s']:,.0f} tokens/s")
     return "  ".join(parts)
 

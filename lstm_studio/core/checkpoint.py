@@ -41,7 +41,7 @@ from lstm_studio.core.config import (
 from lstm_studio.core.errors import CheckpointError, ConfigError
 from lstm_studio.core.limits import InputLimits
 from lstm_studio.core.models import RecurrentModel, build_model
-from lstm_studio.core.prediction import lm_prompt_ids, never_suggested
+from lstm_studio.core.prediction import decided_label, lm_prompt_ids, never_suggested
 from lstm_studio.core.text_pipeline import Encoded, TextPipeline, stored_cleaning
 from lstm_studio.core.vocab import Vocabulary
 
@@ -67,6 +67,9 @@ class ModelBundle:
     metrics: dict = field(default_factory=dict)
     info: dict = field(default_factory=dict)  # run_id, app_version, created...
     _pipeline: TextPipeline | None = field(default=None, init=False, repr=False, compare=False)
+    # Fitted on validation (core/calibration.py): {"temperature", "threshold", ...}; empty
+    # for an uncalibrated model. Applied by predict_many/label_for and by evaluation.
+    calibration: dict = field(default_factory=dict)
 
     @property
     def task(self) -> str:
@@ -104,12 +107,18 @@ class ModelBundle:
         data = encode_classification(ids, [0] * len(ids), self.max_len, self.vocab.unk_id)
         self.model.eval()
         batch = collate(data, list(range(len(ids))), self._device())
-        probs = torch.softmax(self.model(batch.ids, batch.lengths).float(), dim=-1).cpu()
+        from lstm_studio.core.calibration import calibrated_probs
+
+        probs = calibrated_probs(self.model(batch.ids, batch.lengths), self.calibration).cpu()
         return [{label: float(p) for label, p in zip(self.labels, row, strict=True)}
                 for row in probs.tolist()]
 
     def predict(self, text: str) -> dict[str, float]:
         return self.predict_many([text])[0]
+
+    def label_for(self, probabilities: dict[str, float]) -> str:
+        """The predicted label under the stored decision rule (core/prediction.py)."""
+        return decided_label(probabilities, self.labels, self.calibration)
 
     @torch.no_grad()
     def next_word_distribution(self, text: str, k: int = 10) -> list[tuple[str, float]]:
@@ -169,6 +178,7 @@ def bundle_payload(bundle: ModelBundle) -> dict[str, Any]:
         "history": bundle.history,
         "metrics": bundle.metrics,
         "info": bundle.info,
+        "calibration": bundle.calibration,
     })
 
 
@@ -269,4 +279,6 @@ def _bundle_from(payload: dict, data: bytes, shapes: dict[str, tuple[int, ...]],
         if isinstance(history, list) else [],
         metrics=metrics if isinstance(metrics, dict) else {},
         info=dict(info if isinstance(info, dict) else {}, app_version=payload.get("app_version")),
+        calibration=dict(payload.get("calibration") or {}) if isinstance(
+            payload.get("calibration"), dict) else {},
     )

@@ -52,6 +52,10 @@ POOLINGS: tuple[str, ...] = ("last", "mean", "max")
 TASKS: tuple[str, ...] = ("classify", "lm")
 OPTIMIZERS: tuple[str, ...] = ("adam", "adamw", "sgd")
 ON_NAN: tuple[str, ...] = ("stop", "backoff")
+CLASS_WEIGHTS: tuple[str, ...] = ("none", "balanced", "effective")
+# "auto": macro-F1 when the training split is imbalanced, accuracy otherwise (classifiers);
+# validation loss for language models. See core/class_balance.resolve_selection.
+SELECTIONS: tuple[str, ...] = ("auto", "loss", "accuracy", "macro_f1")
 
 
 @dataclass
@@ -144,6 +148,15 @@ class TrainConfig:
     on_nan: str = "stop"  # "stop" | "backoff"
     nan_retries: int = 3  # backoff: how many times the rate may be lowered before stopping
     nan_backoff: float = 0.1  # backoff: the factor applied to the learning rate each time
+    # --- quality (core/class_balance.py, embeddings.py, calibration.py) ---
+    class_weight: str = "none"  # loss weights per class: none, balanced, effective
+    oversample: bool = False  # repeat small classes' documents up to the largest class
+    select: str = "auto"  # the metric that keeps the best epoch, stops early, drives plateau
+    embeddings: str | None = None  # word2vec/fastText vector file to start the embedding from
+    word2vec: bool = False  # train word2vec on the training split first and start from it
+    freeze_embeddings: int = 0  # epochs during which rows with a pretrained vector stay fixed
+    temperature_scaling: bool = False  # fit a softmax temperature on validation, store it
+    tune_threshold: bool = False  # two classes: pick the decision threshold on validation
 
 
 # --- validation: the one place that says which settings can work -----------------------
@@ -243,6 +256,20 @@ def validate_training(config: TrainConfig) -> None:
         raise ConfigError("The number of NaN retries cannot be negative.")
     if not 0.0 < config.nan_backoff < 1.0:
         raise ConfigError("The NaN backoff factor must be between 0 and 1 (e.g. 0.1).")
+    if config.class_weight not in CLASS_WEIGHTS:
+        raise ConfigError(f"Unknown class weighting {config.class_weight!r}; choose one of "
+                          f"{', '.join(CLASS_WEIGHTS)}.")
+    if config.select not in SELECTIONS:
+        raise ConfigError(f"Unknown selection metric {config.select!r}; choose one of "
+                          f"{', '.join(SELECTIONS)}.")
+    if int(config.freeze_embeddings) < 0:
+        raise ConfigError("The number of epochs with frozen embeddings cannot be negative.")
+    if config.embeddings and config.word2vec:
+        raise ConfigError("Choose either a vector file or word2vec on the training text, "
+                          "not both.")
+    if int(config.freeze_embeddings) and not (config.embeddings or config.word2vec):
+        raise ConfigError("Freezing embeddings needs pretrained vectors (a vector file or "
+                          "word2vec).")
 
 
 def validate_model_settings(config: ModelConfig) -> None:
@@ -260,6 +287,22 @@ def validate_limits(limits: InputLimits) -> None:
             raise ConfigError(f"The limit {item.name} must be a positive number.")
     if limits.max_ratio < 1:
         raise ConfigError("The archive expansion limit (max_ratio) must be at least 1.")
+
+
+def validate_training_for_task(config: TrainConfig, task: str) -> None:
+    """The training rules that depend on the task (classifier-only settings)."""
+    validate_training(config)
+    if task == "lm":
+        for name, value, default in (("class weighting", config.class_weight, "none"),
+                                     ("oversampling", config.oversample, False),
+                                     ("temperature scaling", config.temperature_scaling, False),
+                                     ("threshold tuning", config.tune_threshold, False)):
+            if value != default:
+                raise ConfigError(f"{name.capitalize()} only applies to classifiers, not "
+                                  "language models.")
+        if config.select in ("accuracy", "macro_f1"):
+            raise ConfigError("A language model is selected by validation loss; accuracy and "
+                              "macro-F1 only apply to classifiers.")
 
 
 def validate_vocab(config: VocabConfig) -> None:

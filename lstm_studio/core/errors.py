@@ -32,5 +32,9 @@ class RunInterrupted(UserError):
     recorded as interrupted and its last checkpoint can be resumed."""
 
 
+class MissingExtra(UserError):
+    """An optional part (an `extras` dependency such as optuna or gensim) is not installed."""
+
+
 class Cancelled(Exception):
     """Raised inside long work when the user asked it to stop; not an error to report."""

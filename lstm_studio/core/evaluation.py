@@ -75,21 +75,34 @@ def _forward_batches(model: torch.nn.Module, data: EncodedSet, batch_size: int,
         model.train(was_training)
 
 
+def predict_logits(model: torch.nn.Module, data: EncodedSet, batch_size: int = 256,
+                   device: torch.device | str = "cpu", progress: Progress | None = None
+                   ) -> torch.Tensor:
+    """Float logits [N, C] on the CPU, in the set's order."""
+    logits: torch.Tensor | None = None
+    for indices, _batch, batch_logits in _forward_batches(model, data, batch_size, device,
+                                                          progress):
+        if logits is None:
+            logits = torch.zeros(len(data), batch_logits.shape[1])
+        logits[torch.tensor(indices)] = batch_logits.cpu()
+    return logits if logits is not None else torch.zeros(0, 0)
+
+
 def predict_encoded(model: torch.nn.Module, data: EncodedSet, batch_size: int = 256,
-                    device: torch.device | str = "cpu", progress: Progress | None = None
-                    ) -> tuple[torch.Tensor, float]:
-    """Class probabilities [N, C] in the set's order, and the mean cross-entropy loss."""
-    probs: torch.Tensor | None = None
-    loss_sum = 0.0
-    for indices, batch, logits in _forward_batches(model, data, batch_size, device, progress):
-        loss_sum += float(F.cross_entropy(logits, batch.targets, reduction="sum"))
-        batch_probs = torch.softmax(logits, dim=-1).cpu()
-        if probs is None:
-            probs = torch.zeros(len(data), batch_probs.shape[1])
-        probs[torch.tensor(indices)] = batch_probs
-    if probs is None:
-        probs = torch.zeros(0, 0)
-    return probs, loss_sum / max(1, len(data))
+                    device: torch.device | str = "cpu", progress: Progress | None = None,
+                    calibration: dict | None = None) -> tuple[torch.Tensor, float]:
+    """Class probabilities [N, C] in the set's order (the model's stored temperature
+    applied, see core/calibration.py), and the mean cross-entropy loss of those."""
+    from lstm_studio.core.calibration import calibrated_probs
+
+    logits = predict_logits(model, data, batch_size, device, progress)
+    if not len(data):
+        return logits, 0.0
+    assert data.targets is not None
+    temperature = float((calibration or {}).get("temperature") or 1.0)
+    loss = float(F.cross_entropy(logits / temperature,
+                                 torch.tensor(data.targets, dtype=torch.long)))
+    return calibrated_probs(logits, calibration), loss
 
 
 def lm_loss(model: torch.nn.Module, data: EncodedSet, batch_size: int = 128,
@@ -110,15 +123,20 @@ def lm_loss(model: torch.nn.Module, data: EncodedSet, batch_size: int = 128,
 def evaluate_encoded(model: torch.nn.Module, data: EncodedSet, labels: Sequence[str],
                      documents: Sequence[Document] | None = None, batch_size: int = 256,
                      device: torch.device | str = "cpu", progress: Progress | None = None,
-                     misclassified_limit: int = 500) -> dict[str, Any]:
-    """Full metrics for an already-encoded set (the trainer's validation path)."""
+                     misclassified_limit: int = 500, calibration: dict | None = None
+                     ) -> dict[str, Any]:
+    """Full metrics for an already-encoded set (the trainer's validation path);
+    `calibration` is a model's stored temperature and threshold (core/calibration.py)."""
     if data.task == "lm":
         return lm_loss(model, data, batch_size, device, progress)
-    probs, loss = predict_encoded(model, data, batch_size, device, progress)
-    predicted = probs.argmax(dim=1).tolist() if len(data) else []
+    from lstm_studio.core.calibration import decide, reliability
+
+    probs, loss = predict_encoded(model, data, batch_size, device, progress, calibration)
+    predicted = decide(probs, calibration).tolist() if len(data) else []
     assert data.targets is not None
     metrics = classification_metrics(data.targets, predicted, labels)
     metrics["loss"] = loss
+    metrics["calibration"] = reliability(probs, data.targets)
     if documents is not None:
         wrong = []
         for i, (true, pred) in enumerate(zip(data.targets, predicted, strict=True)):
@@ -143,9 +161,11 @@ def evaluate(bundle_or_model: Any, documents: Sequence[Document], *, vocab: Any 
     """
     from lstm_studio.core.checkpoint import ModelBundle
 
+    calibration = None
     if isinstance(bundle_or_model, ModelBundle):
         bundle = bundle_or_model
         model, vocab = bundle.model, bundle.vocab
+        calibration = bundle.calibration
         labels = bundle.labels
         max_len = max_len or bundle.max_len
 
@@ -181,4 +201,4 @@ def evaluate(bundle_or_model: Any, documents: Sequence[Document], *, vocab: Any 
     data = encode_classification(ids, [index[label] for label in kept_labels], max_len,
                                  vocab.unk_id)
     return evaluate_encoded(model, data, labels, kept, batch_size, device, progress,
-                            misclassified_limit)
+                            misclassified_limit, calibration)

@@ -244,6 +244,4 @@ def _target_label(bundle: Any, text: str) -> Any:
     next words of the sentence are their own targets."""
     if bundle.model_config.task != "classify":
         return None
-    probs = bundle.predict(text)
-    best = max(probs, key=probs.get)
-    return list(bundle.labels).index(best)
+    return list(bundle.labels).index(bundle.label_for(bundle.predict(text)))

@@ -12,7 +12,7 @@ import random
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import torch
 
@@ -27,6 +27,7 @@ from lstm_studio.core.config import (
     VocabConfig,
     config_to_dict,
     validate_model,
+    validate_training_for_task,
 )
 from lstm_studio.core.dataset import Dataset, Document
 from lstm_studio.core.errors import Cancelled, DataError, RunInterrupted
@@ -62,6 +63,9 @@ class TrainResult:
     message: str
     checkpoint_path: str | None = None
     recovered: dict | None = None  # after a NaN: the restored step and its validation figures
+    # Selection metric (and why), class weights, embeddings coverage, calibration: see
+    # core/quality.py.
+    quality: dict = field(default_factory=dict)
 
 
 def stratified_holdout(documents: Sequence[Document], fraction: float, seed: int
@@ -119,17 +123,21 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
                 data_config: DataConfig | None = None, progress: Progress | None = None,
                 on_event: Callable[[object], None] | None = None, out_path: str | None = None,
                 record_run: bool = True, name: str = "",
-                options: RunOptions | None = None) -> TrainResult:
+                options: RunOptions | None = None,
+                callbacks: Sequence[TrainerCallback] = ()) -> TrainResult:
     """Train on an already-cleaned dataset; stopping returns a result, it does not raise.
 
     A recorded run writes its folder (record, live log, checkpoints; see core/run_session.py).
     In a data-parallel run (`options.world`) only the main process records, evaluates and
-    saves; the others return once training ends, with `bundle` None."""
+    saves; the others return once training ends, with `bundle` None. `callbacks` join the
+    trainer's own (e.g. a settings search's pruning)."""
+    from lstm_studio.core import quality as q
     from lstm_studio.core.tokenize import tokenize
     from lstm_studio.core.vocab import Vocabulary, percentile
 
     started = time.monotonic()
     task = model_config.task
+    validate_training_for_task(train_config, task)
     notes: list[str] = []
     train_docs = dataset.split("train")
     labels = _check_dataset(train_docs, task)
@@ -164,6 +172,8 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
         notes.append(f"Maximum length {plural(max_len, 'token')} (95th percentile of training "
                      "lengths).")
     train_config = replace(train_config, max_len=max_len)
+    start, model_config = q.prepare_embeddings(train_config, model_config, vocab.itos,
+                                               [doc.text for doc in train_docs], progress)
     model_config = replace(model_config, vocab_size=len(vocab),
                            num_classes=len(labels) if task == "classify" else 0)
     validate_model(model_config)
@@ -178,6 +188,8 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
 
     torch.manual_seed(train_config.seed)
     model = build_model(model_config)
+    plan = q.plan_training(train_config, task, labels, train_set, model, start)
+    notes.extend(plan.notes)
 
     fingerprint = data_fingerprint((train_docs, valid_docs, test_docs), vocab)
     if options.fingerprint and fingerprint != options.fingerprint:
@@ -202,17 +214,24 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
         if on_event is not None:
             on_event(event)
 
-    callbacks: list[TrainerCallback] = [StopCallback(None, options.stop_signal)]
+    run_callbacks: list[TrainerCallback] = [StopCallback(None, options.stop_signal)]
     if session is not None:
-        callbacks = session.callbacks(world, options.stop_signal)
+        run_callbacks = session.callbacks(world, options.stop_signal)
     elif record_run and world.size > 1:  # the other processes take part in checkpoints
-        callbacks.append(CheckpointCallback(None, world))
+        run_callbacks.append(CheckpointCallback(None, world))
+    calibration: dict = {}
     try:
         trainer = Trainer(model, train_config, train_set, valid_set, labels, emit, progress,
-                          run_id or "", device, callbacks=callbacks, world=world)
+                          run_id or "", device, sampler=plan.sampler, objective=plan.objective,
+                          callbacks=[*plan.callbacks, *callbacks, *run_callbacks], world=world)
         if options.resume is not None:
             options.resume.apply(trainer)
         fit = trainer.fit()
+        plan.quality["selection"]["epoch"] = fit.best_epoch
+        if world.is_main and fit.status == "finished":
+            calibration = q.calibrate(model, valid_set, train_config, device)
+            if calibration:
+                plan.quality["calibration"] = calibration
         if not world.is_main:  # the main process evaluates and saves
             valid = test = None
         elif fit.status == "stopped":
@@ -224,9 +243,10 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
                 valid = _final_metrics(model, valid_set, labels, valid_docs, train_config,
                                        device)
         else:
-            valid = _final_metrics(model, valid_set, labels, valid_docs, train_config, device)
-            test = (_final_metrics(model, test_set, labels, test_docs, train_config, device)
-                    if test_set is not None else None)
+            valid = _final_metrics(model, valid_set, labels, valid_docs, train_config, device,
+                                   calibration)
+            test = (_final_metrics(model, test_set, labels, test_docs, train_config, device,
+                                   calibration) if test_set is not None else None)
     except Cancelled:
         if session is not None:  # raised from a listener (e.g. the app closing mid-run)
             session.fail("stopped", "Stopped before the run completed.")
@@ -244,25 +264,28 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
         raise
 
     metrics = {"valid": _summary(valid), "test": _summary(test) if test else None,
-               "best_epoch": fit.best_epoch}
+               "best_epoch": fit.best_epoch, "selection": plan.quality["selection"]}
     bundle = ModelBundle(
         model=model.cpu().eval(), model_config=model_config, train_config=train_config,
         vocab_config=vocab_config, vocab=vocab, labels=labels, cleaning_config=cleaning_config,
         data_config=data_config, history=fit.history, metrics=metrics,
         info={"run_id": run_id, "app_version": __version__, "status": fit.status,
+              "quality": plan.quality,
               **({"recovered": fit.recovered} if fit.recovered else {})},
+        calibration=calibration,
     )
     checkpoint_path = None
     if out_path and world.is_main:
         checkpoint_path = str(save_checkpoint(bundle, out_path))
     seconds = time.monotonic() - started
-    message = " ".join([fit.message, *notes]).strip()
+    message = " ".join([fit.message, q.selection_summary(plan.quality, fit.best_epoch),
+                        *notes]).strip()
     if session is not None:
         session.finish(fit.status, message, fit.history,
                        {**session.record.summary, **metrics, "seconds": seconds,
-                        "epochs": fit.epochs}, checkpoint_path)
+                        "epochs": fit.epochs, "quality": plan.quality}, checkpoint_path)
     return TrainResult(bundle, fit.status, fit.history, valid, test, fit.epochs, seconds, run_id,
-                       message, checkpoint_path, fit.recovered)
+                       message, checkpoint_path, fit.recovered, plan.quality)
 
 
 def run_configs(vocab: VocabConfig, data: DataConfig | None,
@@ -277,9 +300,10 @@ def run_configs(vocab: VocabConfig, data: DataConfig | None,
 
 
 def _final_metrics(model, data: EncodedSet, labels: list[str], docs: list[Document],
-                   config: TrainConfig, device) -> dict:
+                   config: TrainConfig, device, calibration: dict | None = None) -> dict:
     return evaluate_encoded(model, data, labels, docs if data.task == "classify" else None,
-                            batch_size=max(64, config.batch_size * 2), device=device)
+                            batch_size=max(64, config.batch_size * 2), device=device,
+                            calibration=calibration)
 
 
 def _metrics_from_history(history: list[dict], epoch: int | None) -> dict | None:

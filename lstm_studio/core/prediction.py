@@ -34,6 +34,30 @@ def never_suggested(vocab: Vocabulary) -> list[int]:
     return [i for i in (vocab.pad_id, vocab.bos_id) if i is not None]
 
 
+def tempered(probabilities: Sequence[float], temperature: float | None) -> list[float]:
+    """softmax(z / T) computed from softmax(z): p^(1/T), renormalised. A model calibrated on
+    validation (core/calibration.py) stores T; the torch-free predictor only has the graph's
+    probabilities, and this gives it exactly the app's calibrated numbers."""
+    if not temperature or temperature == 1.0:
+        return list(probabilities)
+    peak = max(probabilities)
+    if peak <= 0.0:
+        return list(probabilities)
+    powered = [(p / peak) ** (1.0 / temperature) for p in probabilities]
+    total = sum(powered)
+    return [p / total for p in powered]
+
+
+def decided_label(probabilities: Mapping[str, float], labels: Sequence[str],
+                  calibration: Mapping[str, Any] | None) -> str:
+    """The predicted label: a stored two-class decision threshold (on the second label's
+    probability) when there is one, else the most probable label."""
+    threshold = (calibration or {}).get("threshold")
+    if threshold is not None and len(labels) == 2:
+        return labels[1] if probabilities[labels[1]] >= float(threshold) else labels[0]
+    return max(probabilities, key=lambda name: probabilities[name])
+
+
 def _token_fields(encoded: Encoded, pipeline: TextPipeline) -> dict[str, Any]:
     """The tokens after the whole pipeline, the unknown ones, and the pipeline's steps."""
     return {"cleaned": encoded.cleaned, "tokens": list(encoded.tokens),
@@ -42,9 +66,10 @@ def _token_fields(encoded: Encoded, pipeline: TextPipeline) -> dict[str, Any]:
 
 
 def classification_record(encoded: Encoded, probabilities: Mapping[str, float],
-                          pipeline: TextPipeline) -> dict[str, Any]:
-    """`predict --json` for a classifier: the label, every label's probability, the tokens."""
-    label = max(probabilities, key=lambda name: probabilities[name])
+                          pipeline: TextPipeline, label: str | None = None) -> dict[str, Any]:
+    """`predict --json` for a classifier: the label (`label`, as the model's stored decision
+    rule chose it, else the most likely one), every label's probability, the tokens."""
+    label = label or max(probabilities, key=lambda name: probabilities[name])
     return {"label": label, "probabilities": dict(probabilities),
             **_token_fields(encoded, pipeline)}
 

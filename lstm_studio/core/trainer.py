@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 import torch
 
 from lstm_studio.core.batching import EncodedSet, collate
+from lstm_studio.core.callbacks import TrainerCallback
 from lstm_studio.core.config import TrainConfig
 from lstm_studio.core.devices import resolve_device
 from lstm_studio.core.divergence import DivergenceHandler, kept_message
@@ -61,26 +62,6 @@ class FitResult:
     # After a divergence: the step whose weights were restored and their validation figures.
     recovered: dict | None = None
     kept: str = "best epoch"  # whose weights the model ends with: best epoch, restored, initial
-
-
-class TrainerCallback:
-    """Hooks into the loop; override what you need. Raising Cancelled from a hook stops the
-    run like the user's Stop does."""
-
-    def on_fit_start(self, trainer: Trainer) -> None: ...
-
-    def on_epoch_start(self, trainer: Trainer, epoch: int) -> None: ...
-
-    def on_step_end(self, trainer: Trainer, event: StepEvent) -> None: ...
-
-    def on_epoch_end(self, trainer: Trainer, entry: dict) -> None: ...
-
-    def on_checkpoint(self, trainer: Trainer) -> None:
-        """A step boundary every process reached: the weights, the optimizer and `state` are
-        those after `state.global_step` steps (called at epoch ends, on agreed requests and
-        when the run is stopped)."""
-
-    def on_fit_end(self, trainer: Trainer, result: FitResult) -> None: ...
 
 
 class _NonFinite(Exception):
@@ -179,8 +160,9 @@ class Trainer:
                 self.model, self.optimizer, cfg, self._validate, self.objective.selection_key,
                 self.valid_set is not None)
         if self.scheduler is None and cfg.plateau_schedule:
+            # mode "max": it follows the objective's selection metric (higher is better).
             self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
-                self.optimizer, mode="min", factor=cfg.plateau_factor,
+                self.optimizer, mode="max", factor=cfg.plateau_factor,
                 patience=cfg.plateau_patience)
 
     def _fit(self) -> FitResult:
@@ -370,7 +352,7 @@ class Trainer:
             valid_accuracy=entry["valid_accuracy"], valid_macro_f1=entry["valid_macro_f1"],
             valid_perplexity=entry["valid_perplexity"], seconds=seconds, improved=improved))
         if self.scheduler is not None:
-            self.scheduler.step(metrics.get("loss", figures["train_loss"]))
+            self.scheduler.step(key[0])  # the same metric that keeps the best epoch
         self._hooks("on_epoch_end", {**entry, "steps": figures["steps"]})
         self._hooks("on_checkpoint")
         return {**entry, "steps": figures["steps"]}

@@ -28,9 +28,11 @@ from lstm_studio.core.export.manifest import (
 from lstm_studio.core.prediction import (
     classification_record,
     classifier_ids,
+    decided_label,
     lm_prompt_ids,
     never_suggested,
     next_words_record,
+    tempered,
 )
 from lstm_studio.core.text_pipeline import Encoded
 
@@ -101,7 +103,9 @@ class PortablePredictor:
         rows = [classifier_ids(self.prepare(text).ids, self.manifest.max_len, unk)
                 for text in texts]
         probabilities = self._run(rows, OUTPUT_PROBABILITIES)
-        return [{label: float(p) for label, p in zip(self.labels, row, strict=True)}
+        temperature = self.manifest.calibration.get("temperature")
+        return [{label: float(p) for label, p in
+                 zip(self.labels, tempered(row, temperature), strict=True)}
                 for row in probabilities.tolist()]
 
     def predict(self, text: str) -> dict[str, float]:
@@ -125,7 +129,9 @@ class PortablePredictor:
         encoded = self.prepare(text)
         if self.task == "lm":
             return next_words_record(encoded, self.next_words(text, top), self.pipeline)
-        return classification_record(encoded, self.predict(text), self.pipeline)
+        probabilities = self.predict(text)
+        label = decided_label(probabilities, self.labels, self.manifest.calibration)
+        return classification_record(encoded, probabilities, self.pipeline, label)
 
 
 def load(path: str | os.PathLike[str], threads: int | None = None) -> PortablePredictor:

@@ -50,6 +50,8 @@ def window(qtbot: Any) -> Iterator[Any]:
 
     main_window = MainWindow()
     qtbot.addWidget(main_window)
+    # A tab that failed to build is reported, not fatal, in the app; a test must fail at once.
+    assert main_window.broken_tabs == {}, main_window.broken_tabs
     main_window.resize(1280, 800)
     main_window.show()
     qtbot.waitExposed(main_window)

@@ -11,7 +11,7 @@ portable predictor, and says in one sentence what is wrong with a file that is n
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lstm_studio.core.errors import CheckpointError, ConfigError
@@ -34,10 +34,14 @@ class Manifest:
     pipeline: TextPipeline
     model: dict[str, Any]  # the ModelConfig as a dict, for display
     app_version: str | None = None
+    # Fitted on validation ({"temperature", "threshold"}); applied by the predictor as the app
+    # applies it (core/prediction.py: tempered, decided_label).
+    calibration: dict[str, Any] = field(default_factory=dict)
 
 
 def manifest_dict(pipeline: TextPipeline, task: str, labels: list[str], max_len: int | None,
-                  model: dict[str, Any], app_version: str) -> dict[str, Any]:
+                  model: dict[str, Any], app_version: str,
+                  calibration: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
@@ -50,6 +54,7 @@ def manifest_dict(pipeline: TextPipeline, task: str, labels: list[str], max_len:
                     if task == "classify" else {"next_word_logits": OUTPUT_LOGITS}),
         "model": model,
         "pipeline": pipeline.to_dict(),
+        "calibration": dict(calibration or {}),
     }
 
 
@@ -77,6 +82,7 @@ def read_manifest(text: str | None, name: str) -> Manifest:
                         max_len=int(max_len) if max_len else None,
                         pipeline=TextPipeline.from_dict(data["pipeline"]),
                         model=dict(data.get("model") or {}),
-                        app_version=data.get("app_version"))
+                        app_version=data.get("app_version"),
+                        calibration=dict(data.get("calibration") or {}))
     except (KeyError, TypeError, ValueError, ConfigError) as error:
         raise CheckpointError(f"{name} has a damaged text pipeline in its metadata.") from error

@@ -194,7 +194,7 @@ def build_graph(bundle: ModelBundle) -> Any:
                         f"{'classifier' if config.task == 'classify' else 'language model'}; "
                         f"the text pipeline is in the metadata key {MANIFEST_KEY}.")
     manifest = manifest_dict(bundle.pipeline, config.task, bundle.labels, bundle.max_len,
-                             config_to_dict(config), __version__)
+                             config_to_dict(config), __version__, bundle.calibration)
     helper.set_model_props(proto, {MANIFEST_KEY: json.dumps(manifest, ensure_ascii=False)})
     onnx.checker.check_model(proto)
     return proto

@@ -39,6 +39,7 @@ from lstm_studio.gui.memory import collector_paused, settle
 from lstm_studio.gui.state import AppState
 from lstm_studio.gui.widgets.charts import GroupedBarChart, HistogramChart, histogram
 from lstm_studio.gui.widgets.document_model import ALL, DocumentIndex, DocumentTableModel
+from lstm_studio.gui.widgets.imbalance_note import ImbalanceNote
 from lstm_studio.gui.widgets.split_panel import SplitPanel
 from lstm_studio.gui.widgets.task_bar import TaskBar
 from lstm_studio.gui.workers import BackgroundTask, TaskFunction, TaskSlot
@@ -124,6 +125,8 @@ class DataTab(QWidget):
         self.task_bar.setMaximumWidth(460)
         top.addWidget(self.task_bar)
         layout.addLayout(top)
+        self.imbalance = ImbalanceNote()  # a class under 10%: suggest class weighting
+        layout.addWidget(self.imbalance)
 
         filters = QHBoxLayout()
         self.search = QLineEdit()
@@ -282,6 +285,7 @@ class DataTab(QWidget):
         self.model.set_index(result.index)
         summary = result.summary
         self.summary_label.setText(summary_line(summary))
+        self.imbalance.show_counts(summary.splits.get("train", {}))
         self._update_label_filter(list(summary.labels))
         self.full_text.clear()
         self.apply_filter()

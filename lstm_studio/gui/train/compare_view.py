@@ -92,9 +92,18 @@ def _column(history: Sequence[JsonRow], key: str) -> np.ndarray:
 
 
 def best_valid(record: RunRecord) -> str:
+    """The kept epoch's figure by the run's selection metric; else the best accuracy (the
+    best perplexity for a language model)."""
+    history = record.history
+    selection = (record.summary or {}).get("selection") or {}
+    kept = next((h for h in history if h.get("epoch") == selection.get("epoch")), None)
+    short = {"macro_f1": "F1", "accuracy": "acc"}.get(selection.get("metric", ""))
+    value = _finite(kept.get(f"valid_{selection.get('metric')}")) if kept else None
+    if short and value is not None:
+        return f"{short} {value:.3f} (epoch {selection['epoch']})"
     lm = record.model_config.get("task") == "lm"
     values = [v for v in (_finite(h.get("valid_perplexity" if lm else "valid_accuracy"))
-                          for h in record.history) if v is not None]
+                          for h in history) if v is not None]
     if not values:
         return "–"
     return f"ppl {min(values):.1f}" if lm else f"{max(values):.3f}"

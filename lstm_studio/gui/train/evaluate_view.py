@@ -40,6 +40,7 @@ from lstm_studio.gui.workers import BackgroundTask, TaskSlot
 
 if TYPE_CHECKING:
     from lstm_studio.core.checkpoint import ModelBundle
+from lstm_studio.gui.train.calibration_chart import ReliabilityChart
 
 log = logging.getLogger(__name__)
 Metrics = dict[str, Any]  # as core.evaluation returns them: JSON-like, nested
@@ -118,8 +119,10 @@ class EvaluateView(QWidget):
         bar.addWidget(self.ngram_order)
         bar.addStretch(1)
         tables = QSplitter(Qt.Orientation.Horizontal)
+        self.reliability = ReliabilityChart()
         for title, widget in (("Confusion matrix (rows: true, columns: predicted)",
-                               self.confusion), ("Per class", self.per_class)):
+                               self.confusion), ("Per class", self.per_class),
+                              ("Calibration", self.reliability)):
             box = QGroupBox(title)
             QVBoxLayout(box).addWidget(widget)
             tables.addWidget(box)
@@ -160,6 +163,10 @@ class EvaluateView(QWidget):
             f"loss {metrics.get('loss', float('nan')):.4f} · {docs}")
         self._fill_classification(metrics)
 
+    def _fill_reliability(self, metrics: Metrics) -> None:
+        stored = self.state.model.calibration if self.state.model is not None else None
+        self.reliability.show_calibration(metrics.get("calibration"), stored)
+
     def _show_lm(self, metrics: Metrics, split: str) -> None:
         text = (f"<b>{split}</b>: perplexity <b>{metrics['perplexity']:.2f}</b> · "
                 f"loss {metrics.get('loss', float('nan')):.4f} · "
@@ -170,6 +177,7 @@ class EvaluateView(QWidget):
         self.summary.setText(text)
 
     def _fill_classification(self, metrics: Metrics) -> None:
+        self._fill_reliability(metrics)
         labels = list(metrics.get("labels") or [])
         confusion = metrics.get("confusion") or []
         self.confusion.clear()

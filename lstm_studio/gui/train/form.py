@@ -30,11 +30,12 @@ from lstm_studio.core.config import (
     ModelConfig,
     TrainConfig,
     validate_model,
-    validate_training,
+    validate_training_for_task,
 )
 from lstm_studio.core.errors import ConfigError
 from lstm_studio.gui.train.model_summary import ModelSummary
 from lstm_studio.gui.train.preloader import TorchPreloader, available_devices
+from lstm_studio.gui.train.quality_box import QualityBox
 from lstm_studio.gui.widgets.binder import FieldBinder
 from lstm_studio.gui.widgets.model_cost import ModelCost
 
@@ -66,7 +67,7 @@ def settings_problem(model: ModelConfig, train: TrainConfig) -> str | None:
                                  num_classes=max(model.num_classes, 2))
     try:
         validate_model(filled)
-        validate_training(train)
+        validate_training_for_task(train, model.task)
     except ConfigError as error:
         return str(error)
     return None
@@ -133,6 +134,11 @@ class TrainForm(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self._model_box())
         layout.addWidget(self._train_box())
+        # Class weighting, selection metric, pretrained vectors, calibration: TrainConfig
+        # fields too, bound by name on the same binder.
+        self.quality = QualityBox()
+        self.quality.bind(self.train_binder)
+        layout.addWidget(self.quality)
         layout.addWidget(self.problem_label)
         layout.addWidget(self.cost)
         layout.addWidget(self.summary, 1)
@@ -321,6 +327,7 @@ class TrainForm(QWidget):
 
     def _refresh_enabled(self) -> None:
         lm = self.task.currentData() == "lm"
+        self.quality.set_task("lm" if lm else "classify")
         self.pooling.setEnabled(not lm)
         self.tie_weights.setEnabled(lm or self.tie_weights.isChecked())
         self.momentum.setEnabled(self.optimizer.currentData() == "sgd")

@@ -34,6 +34,7 @@ from lstm_studio.gui.train.evaluate_view import EvaluateView
 from lstm_studio.gui.train.follow_view import FollowView
 from lstm_studio.gui.train.form import TrainForm
 from lstm_studio.gui.train.job import TrainingInputs
+from lstm_studio.gui.train.search_view import SearchView
 from lstm_studio.gui.train.training_view import TrainingView
 from lstm_studio.gui.train.use_view import UseView
 from lstm_studio.gui.workers import BackgroundTask
@@ -63,6 +64,8 @@ class TrainTab(QWidget):
         self.compare = CompareView()
         self.evaluate_view = EvaluateView(state)
         self.use_view = UseView(state)
+        self.search_view = SearchView(self._search_inputs)
+        self.form.quality.attach(state, self.form.embedding_dim.value, self.form.seed.value)
 
         scroll = QScrollArea()
         scroll.setWidget(self.form)
@@ -76,6 +79,7 @@ class TrainTab(QWidget):
         splitter.setSizes([420, 860])
         self.pages = QTabWidget()
         self.pages.addTab(splitter, "Configure && train")
+        self.pages.addTab(self.search_view, "Search")
         self.pages.addTab(self.compare, "Compare")
         self.pages.addTab(self.evaluate_view, "Evaluate")
         self.pages.addTab(self.use_view, "Use")
@@ -96,6 +100,9 @@ class TrainTab(QWidget):
         self.follow.resume_requested.connect(self.resume_run)
         self.compare.follow_requested.connect(self.follow_run)
         self.compare.resume_requested.connect(self.resume_run)
+        self.search_view.apply_requested.connect(self.apply_search_settings)
+        self.search_view.trial_finished.connect(lambda _trial: self.compare.mark_stale())
+        self.search_view.slot.busy_changed.connect(lambda _busy: self._update_blocker())
         for signal in (state.dataset_changed, state.cleaning_changed, state.vocabulary_changed):
             signal.connect(self._on_data_changed)
         self._on_data_changed()
@@ -128,6 +135,7 @@ class TrainTab(QWidget):
                                   else "The dataset has no train split to learn from.")
             labels = dataset.labels()
             self.form.set_data_context(vocab_size, len(labels), bool(labels))
+        self.form.quality.attach(self.state)
         self._update_blocker()
 
     def is_training(self) -> bool:
@@ -135,14 +143,21 @@ class TrainTab(QWidget):
 
     def blocker(self) -> str | None:
         """Why a run cannot start now, or None."""
+        searching = "A settings search is running." if self.search_view.is_running() else None
+        return self._settings_blocker() or searching
+
+    def _settings_blocker(self) -> str | None:
+        """What in the data or the form stops a run or a search from starting."""
         return self._data_blocker or self.form.problem()
 
     def _update_blocker(self) -> None:
         self.training.set_blocker(self.blocker())
+        self.search_view.update_buttons()
 
     def _on_running_changed(self, running: bool) -> None:
         self.form.setEnabled(not running)
         self.use_view.set_loading_allowed(not running)
+        self.search_view.update_buttons()
 
     # ----- training ---------------------------------------------------------------------------
     def start_training(self) -> BackgroundTask | None:
@@ -161,6 +176,28 @@ class TrainTab(QWidget):
         inputs = TrainingInputs(dataset, vocab_config, model_config, train_config, cleaning,
                                 self.state.data_config)
         return self.training.start(inputs)
+
+    # ----- search -----------------------------------------------------------------------------
+    def _search_inputs(self) -> tuple | None:
+        """What a settings search starts from: the data and the form (None: cannot start)."""
+        if self.is_training() or self._settings_blocker() is not None:
+            return None
+        model_config, train_config = self.form.model_config(), self.form.train_config()
+        vocab_config = self.state.vocab_config
+        if model_config.task == "lm" and not vocab_config.lm_specials:
+            vocab_config = replace(vocab_config, lm_specials=True)
+        cleaned = self.state.cleaned
+        cleaning = ((getattr(cleaned, "config", None) or self.state.cleaning_config)
+                    if cleaned is not None else None)
+        return (self.state.training_dataset(), vocab_config, model_config, train_config,
+                cleaning, self.state.data_config)
+
+    def apply_search_settings(self, model_config: ModelConfig,
+                              train_config: TrainConfig) -> None:
+        """The best trial's settings into the form (the user then trains with Start)."""
+        self.form.set_configs(model_config, train_config)
+        self.pages.setCurrentIndex(0)
+        self.state.status_message.emit("The best search settings are in the form")
 
     # ----- runs from folders ----------------------------------------------------------------
     def open_run(self) -> None:
@@ -235,6 +272,8 @@ class TrainTab(QWidget):
         self.follow.shutdown()
         self.use_view.shutdown()
         self.evaluate_view.shutdown()
+        self.search_view.shutdown()
+        self.form.quality.shutdown()
         self.form.preloader.wait()  # a module import must not be cut off at exit
 
     def project_state(self) -> dict[str, Any]:

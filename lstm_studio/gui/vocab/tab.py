@@ -36,6 +36,7 @@ from lstm_studio.gui.memory import collector_paused
 from lstm_studio.gui.state import AppState
 from lstm_studio.gui.widgets.binder import FieldBinder
 from lstm_studio.gui.widgets.charts import HistogramChart, LineChart, histogram
+from lstm_studio.gui.widgets.imbalance_note import ImbalanceNote
 from lstm_studio.gui.widgets.task_bar import TaskBar
 from lstm_studio.gui.widgets.theme import highlight_colors
 from lstm_studio.gui.workers import BackgroundTask, TaskSlot
@@ -123,6 +124,8 @@ class VocabTab(QWidget):
         self.figures.setTextFormat(Qt.TextFormat.RichText)
         self.figures.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow(self.figures)
+        self.imbalance = ImbalanceNote()  # a class under 10%: suggest class weighting
+        form.addRow(self.imbalance)
         form_box.setMaximumWidth(340)
 
         self.coverage_chart = LineChart("Coverage of training tokens", "vocabulary size",
@@ -245,6 +248,7 @@ class VocabTab(QWidget):
         self.sentence.setCurrentText(current or (outcome.sentences[0] if outcome.sentences
                                                  else ""))
         self.show_sentence(self.sentence.currentText())
+        self.imbalance.show_dataset(self.state.training_dataset())
         self.state.set_vocabulary(outcome.vocab)
         self.built.emit()
 
