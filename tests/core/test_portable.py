@@ -81,6 +81,30 @@ def test_portable_predictor_matches_predict_without_torch(tmp_path: Path,
     assert expected["tokens"] == [] and expected["label"] in ("neg", "neu", "pos")
 
 
+def test_a_calibrated_model_predicts_the_same_outside_the_app(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """The stored temperature and two-class threshold travel in the export and are applied
+    by the predictor exactly as `predict` applies them."""
+    bundle = random_bundle(cell="lstm", pooling="mean", max_len=30)
+    bundle.labels = bundle.labels[:2]
+    bundle.model_config.num_classes = 2
+    from lstm_studio.core.models import build_model
+
+    bundle.model = build_model(bundle.model_config).eval()
+    bundle.calibration = {"temperature": 2.5, "threshold": 0.2}
+    model = save_checkpoint(bundle, tmp_path / "calibrated.safetensors")
+    export(capsys, model, tmp_path / "calibrated.onnx")
+    for seed in range(6):
+        text = text_of(9, seed)
+        expected = predict_json(capsys, model, text)
+        run = run_portable(str(tmp_path / "calibrated.onnx"), text)
+        assert run.returncode == 0, run.stderr
+        assert_same_prediction(expected, json.loads(run.stdout))
+        # the threshold, not the larger probability, decides
+        second = expected["probabilities"][bundle.labels[1]]
+        assert expected["label"] == (bundle.labels[1] if second >= 0.2 else bundle.labels[0])
+
+
 def test_portable_language_model_matches_predict(tmp_path: Path,
                                                  capsys: pytest.CaptureFixture) -> None:
     model = save_checkpoint(random_bundle("lm", cell="lstm"), tmp_path / "lm.safetensors")
