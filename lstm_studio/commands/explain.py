@@ -18,7 +18,7 @@ BAR = 24  # characters for the largest attribution in the text output
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from lstm_studio.core.explain.attribution import MAX_STEPS
+    from lstm_studio.core.explain.steps import FIRST_STEPS, MAX_STEPS
 
     parser = subparsers.add_parser(
         "explain", help="attribute a prediction to the words of a text",
@@ -33,8 +33,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--target", metavar="LABEL",
                         help="class (or next word) to explain; default: the model's choice")
     parser.add_argument("--steps", type=int, metavar="N",
-                        help="integrated-gradients steps to start from (default 32; raised "
-                             f"until the completeness error is at most 1%%, up to {MAX_STEPS})")
+                        help=f"integrated-gradients steps to start from (default {FIRST_STEPS}; "
+                             f"raised until the completeness error is at most 1%%, up to {MAX_STEPS})")
     parser.add_argument("--whole", action="store_true",
                         help="read the whole text, not only the first max_len tokens the model "
                              "reads when predicting")

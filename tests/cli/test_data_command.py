@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -81,3 +83,19 @@ def test_data_random_split(two_sources: list[Path], capsys: pytest.CaptureFixtur
                                "test": {"neg": 1, "pos": 1}}
     assert main(["data", *map(str, two_sources), "--random-split", "0.5,0.5"]) == 2
     assert "must be three numbers" in capsys.readouterr().err
+
+
+@pytest.mark.timeout(60)
+def test_reading_data_never_loads_torch(tmp_path: Path) -> None:
+    """`lstm-studio data` builds the whole parser (every command's help) and reads a file; it
+    must not pay torch's import (about 0.8 s and 250 MB resident), which a bomb test and a
+    user on a small machine both notice. Runs in a fresh interpreter: this one has torch."""
+    source = tmp_path / "reviews.csv"
+    source.write_text("text,label\ngood food,pos\nbad service,neg\n", encoding="utf-8")
+    probe = ("import sys\nfrom lstm_studio.cli import main\n"
+             f"code = main(['data', {str(source)!r}])\n"
+             "print('torch-loaded', 'torch' in sys.modules)\nsys.exit(code)\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "torch-loaded False" in result.stdout

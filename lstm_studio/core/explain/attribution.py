@@ -37,11 +37,10 @@ from lstm_studio.core.explain.target import (
     embed_ids,
     explained_input,
 )
+from lstm_studio.core.explain.steps import FIRST_STEPS, MAX_STEPS
 from lstm_studio.core.progress import Progress, report
 
 METHODS = ("ig", "occlusion")
-FIRST_STEPS = 32  # Gauss–Legendre nodes to start with (FIRST_STEPS / NODES segments)
-MAX_STEPS = 1024  # the cap of the escalation
 NODES = 4  # Gauss–Legendre nodes per α-segment
 TOLERANCE = 0.01  # completeness error allowed, relative to |f(x) - f(baseline)|
 DELTA_FLOOR = 1e-4  # below this |f(x) - f(b)| a relative error means nothing: divide by this
