@@ -35,7 +35,9 @@ import multiprocessing
 import os
 import re
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from dataclasses import replace
 from typing import Any, NamedTuple
 
@@ -233,45 +235,90 @@ def _run_in_process(chunks: list[list[str]], config: dict[str, Any], total: int,
 
 def _run_in_processes(chunks: list[list[str]], config: dict[str, Any], total: int,
                       workers: int, progress: Progress | None) -> list[DocResult]:
-    """`workers - 1` processes plus this one, which cleans chunks too while they run.
+    results: list[DocResult] = []
+    for cleaned in iter_cleaned(chunks, config, workers):
+        results.extend(cleaned)
+        report(progress, len(results), total, "Cleaning")
+    return results
 
-    Working here as well saves starting one process and hides the others' start-up (about
-    0.2 s each: interpreter, numpy, the model) behind useful work.
+
+def iter_cleaned(chunks: Iterable[list[str]], config: dict[str, Any],
+                 workers: int) -> Iterator[list[DocResult]]:
+    """Each chunk's results, in order, as soon as they are ready: `workers - 1` processes plus
+    this one, which cleans chunks too while they run (one process fewer to start, and the
+    others' start-up of about 0.2 s each is hidden behind useful work).
+
+    `chunks` may be a generator (the on-disk store streams a corpus that does not fit in
+    memory): at most 2 chunks per process are in flight, so memory stays bounded and a paused
+    consumer (progress blocks while paused) soon stops the workers.
     """
+    if workers <= 1:
+        for chunk in chunks:
+            yield _clean_chunk(chunk, config)
+        return
     model = load_model() if config["detect_language"] else None
     context = multiprocessing.get_context("spawn")
-    done_chunks: list[list[DocResult] | None] = [None] * len(chunks)
-    pending: dict[Future, int] = {}
-    next_chunk = done = 0
     processes = workers - 1
+    source = iter(chunks)
+    queue: deque[Future | list[DocResult]] = deque()  # in chunk order
     with ProcessPoolExecutor(max_workers=processes, mp_context=context,
                              initializer=_init_worker, initargs=(model,)) as pool:
         try:
-            while next_chunk < len(chunks) or pending:
-                # A bounded queue: pausing (which blocks in report()) soon stops the workers.
-                while next_chunk < len(chunks) and len(pending) < 2 * processes:
-                    future = pool.submit(_clean_chunk, chunks[next_chunk], config)
-                    pending[future] = next_chunk
-                    next_chunk += 1
-                if next_chunk < len(chunks):
-                    done_chunks[next_chunk] = _clean_chunk(chunks[next_chunk], config)
-                    done += len(chunks[next_chunk])
-                    next_chunk += 1
-                    timeout = 0.0
-                else:
-                    timeout = 0.2
-                finished, _ = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    index = pending.pop(future)
-                    done_chunks[index] = future.result()
-                    done += len(chunks[index])
-                report(progress, done, total, "Cleaning")
+            exhausted = False
+            while not exhausted or queue:
+                in_flight = sum(isinstance(item, Future) for item in queue)
+                while not exhausted and in_flight < 2 * processes:
+                    chunk = next(source, None)
+                    if chunk is None:
+                        exhausted = True
+                    else:
+                        queue.append(pool.submit(_clean_chunk, chunk, config))
+                        in_flight += 1
+                if not exhausted:
+                    chunk = next(source, None)
+                    if chunk is None:
+                        exhausted = True
+                    else:
+                        queue.append(_clean_chunk(chunk, config))
+                elif queue and isinstance(queue[0], Future):
+                    wait([queue[0]], timeout=0.2)
+                while queue and (not isinstance(queue[0], Future) or queue[0].done()):
+                    head = queue.popleft()
+                    yield head.result() if isinstance(head, Future) else head
         except BaseException:
-            for future in pending:
-                future.cancel()
+            for item in queue:
+                if isinstance(item, Future):
+                    item.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
             raise
-    return [item for chunk in done_chunks if chunk is not None for item in chunk]
+
+
+def drop_reason(result: DocResult, config: CleaningConfig,
+                rules: LanguageRules | None) -> tuple[str, str] | None:
+    """(reason, detail) when the filters would drop this cleaned document, else None. Where a
+    document is dropped from is the caller's business (never from the test split)."""
+    if not result.text.strip():
+        return ("empty", "nothing left after cleaning") if config.drop_empty else None
+    if rules is not None:
+        verdict = rules.judge(detection_of(result))
+        if not verdict.keep:
+            return "language", verdict.detail
+    return None
+
+
+def detection_of(result: DocResult) -> Detection:
+    return Detection(result.language, result.probability, result.words,
+                     result.vietnamese_only, result.scores)
+
+
+def corpus_rules(config: CleaningConfig, detections: Iterable[Detection] = (),
+                 votes: Counter[str] | None = None) -> LanguageRules | None:
+    """The language filter for one corpus, or None when detection is off."""
+    if not config.detect_language:
+        return None
+    return LanguageRules(config.languages, config.threshold, config.short_text_words,
+                         _detector(tuple(config.candidate_languages or ())).languages,
+                         detections, votes)
 
 
 def _assemble(dataset: Dataset, results: list[DocResult],
@@ -285,13 +332,7 @@ def _assemble(dataset: Dataset, results: list[DocResult],
     kept: list[Document] = []
     spared: dict[str, int] = {}
     filtered = set(config.filter_splits)
-    rules = None
-    if config.detect_language:
-        detections = [Detection(r.language, r.probability, r.words, r.vietnamese_only, r.scores)
-                      for r in results]
-        rules = LanguageRules(config.languages, config.threshold, config.short_text_words,
-                              _detector(tuple(config.candidate_languages or ())).languages,
-                              detections)
+    rules = corpus_rules(config, (detection_of(r) for r in results))
     totals = [0, 0, 0, 0]
     no_diacritics = [0, 0]  # kept, dropped
     for doc, result in zip(documents, results, strict=True):
@@ -304,16 +345,9 @@ def _assemble(dataset: Dataset, results: list[DocResult],
             totals[i] += count
         if result.language:
             languages[result.language] = languages.get(result.language, 0) + 1
-        drop: DroppedDocument | None = None
-        if not result.text.strip():
-            if config.drop_empty:
-                drop = DroppedDocument(doc, "empty", "nothing left after cleaning")
-        elif rules is not None:
-            verdict = rules.judge(Detection(result.language, result.probability, result.words,
-                                            result.vietnamese_only, result.scores))
-            if not verdict.keep:
-                drop = DroppedDocument(doc, "language", verdict.detail)
-        if drop is not None:
+        reason = drop_reason(result, config, rules)
+        if reason is not None:
+            drop = DroppedDocument(doc, *reason)
             if doc.split in filtered:
                 dropped.append(drop)
                 no_diacritics[1] += result.no_diacritics

@@ -56,25 +56,38 @@ class LanguageRules:
     """The filter for one corpus: build it from every detection, then `judge` each one."""
 
     def __init__(self, targets: Sequence[str], threshold: float, short_text_words: int,
-                 languages: Sequence[str], detections: Iterable[Detection]) -> None:
+                 languages: Sequence[str], detections: Iterable[Detection] = (),
+                 votes: Counter[str] | None = None) -> None:
+        """`votes` (from `competitor_vote`, counted by a streaming pass) stand in for
+        `detections` when the whole corpus cannot be held."""
         self.targets = list(targets)
         self.threshold = threshold
         self.short_text_words = short_text_words
         self.languages = tuple(languages)
-        self.competitors = self._competitors(detections)
+        if votes is None:
+            votes = Counter(filter(None, (self.competitor_vote(d) for d in detections)))
+        self.competitors = competitors_of(votes)
         wanted = set(self.targets) | set(self.competitors)
         self._mask = np.array([name in wanted for name in self.languages], dtype=bool)
         self._restricted = [name for name in self.languages if name in wanted]
 
-    def _competitors(self, detections: Iterable[Detection]) -> list[str]:
-        """The corpus's languages besides the kept ones (see rule 4 of the module doc)."""
-        counts: Counter[str] = Counter(
-            d.language for d in detections
-            if d.words >= self.short_text_words and d.probability >= self.threshold
-            and d.language and d.language not in self.targets)
-        total = sum(counts.values())
-        return [code for code, count in counts.most_common()
-                if count >= COMPETITOR_MIN_DOCUMENTS and count >= COMPETITOR_SHARE * total]
+    def competitor_vote(self, d: Detection) -> str | None:
+        """The language a detection counts for when finding the corpus's other languages
+        (a confident long text in a language not kept), else None. A streaming pass counts
+        these and passes them to the final rules as `votes`."""
+        if (d.words >= self.short_text_words and d.probability >= self.threshold
+                and d.language and d.language not in self.targets):
+            return d.language
+        return None
+
+    def needs_corpus(self, d: Detection) -> bool:
+        """Whether `judge`'s verdict on `d` may depend on the corpus's other languages
+        (rule 4): only such detections must wait for the whole corpus to be seen."""
+        if d.scores is None or d.words >= self.short_text_words:
+            return False
+        if d.language in self.targets:
+            return False
+        return not ("vi" in self.targets and d.vietnamese_only)
 
     def _among_corpus_languages(self, scores: Any) -> tuple[str, float]:
         chosen = np.asarray(scores, dtype=np.float64)[self._mask]
@@ -109,3 +122,11 @@ class LanguageRules:
         if p >= self.threshold:
             return Verdict(False, f"{short}: {language} {p:.2f}{letters}")
         return Verdict(True, f"{short}: no confident guess ({language} {p:.2f})")
+
+
+def competitors_of(votes: Counter[str]) -> list[str]:
+    """The corpus's languages besides the kept ones (rule 4 of the module doc), from the
+    confident long detections' languages."""
+    total = sum(votes.values())
+    return [code for code, count in votes.most_common()
+            if count >= COMPETITOR_MIN_DOCUMENTS and count >= COMPETITOR_SHARE * total]

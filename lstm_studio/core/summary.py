@@ -152,8 +152,23 @@ def random_split(dataset: Dataset, ratios: Sequence[float] = (0.8, 0.1, 0.1),
                  seed: int = 0) -> Dataset:
     """New train/valid/test assignment, stratified by label, the same for the same seed.
 
-    Documents keep their order; only `split` changes. Each label's documents are shuffled with
-    a generator seeded by (seed, label), so adding a class does not reshuffle the others.
+    Documents keep their order; only `split` changes (see `split_assignment`).
+    """
+    assigned = split_assignment([doc.label for doc in dataset.documents], ratios, seed)
+    documents: list[Document] = [
+        doc if doc.split == split else replace(doc, split=split)
+        for doc, split in zip(dataset.documents, assigned, strict=True)
+    ]
+    return Dataset(documents=documents, sources=list(dataset.sources))
+
+
+def split_assignment(labels: Sequence[str | None], ratios: Sequence[float] = (0.8, 0.1, 0.1),
+                     seed: int = 0) -> list[str]:
+    """The split of each document (given by its label) in a random stratified re-split.
+
+    Each label's documents are shuffled with a generator seeded by (seed, label), so adding a
+    class does not reshuffle the others. The on-disk store applies the same function to its
+    label column, so both paths split alike.
     """
     ratios = tuple(float(r) for r in ratios)
     if len(ratios) != 3 or any(r < 0 or math.isnan(r) for r in ratios) or sum(ratios) <= 0:
@@ -162,9 +177,9 @@ def random_split(dataset: Dataset, ratios: Sequence[float] = (0.8, 0.1, 0.1),
     total = sum(ratios)
     ratios = tuple(r / total for r in ratios)
     groups: dict[str, list[int]] = {}
-    for index, doc in enumerate(dataset.documents):
-        groups.setdefault(doc.label or "", []).append(index)
-    assigned: list[str] = [""] * len(dataset.documents)
+    for index, label in enumerate(labels):
+        groups.setdefault(label or "", []).append(index)
+    assigned: list[str] = [""] * len(labels)
     for label in sorted(groups):
         indices = groups[label]
         random.Random(f"{seed}:{label}").shuffle(indices)
@@ -173,8 +188,4 @@ def random_split(dataset: Dataset, ratios: Sequence[float] = (0.8, 0.1, 0.1),
             for index in indices[start:start + share]:
                 assigned[index] = split
             start += share
-    documents: list[Document] = [
-        doc if doc.split == split else replace(doc, split=split)
-        for doc, split in zip(dataset.documents, assigned, strict=True)
-    ]
-    return Dataset(documents=documents, sources=list(dataset.sources))
+    return assigned

@@ -107,7 +107,26 @@ def _read(path: Path, config: DataConfig, tick: Tick, budget: ReadBudget) -> Sou
     return read_corpus(path, text, budget)
 
 
-def _override_for(path: Path, given: str, overrides: dict[str, str]) -> str | None:
+def resolve_targets(paths: Sequence[str | Path]) -> list[tuple[Path, str, str | None]]:
+    """(file, the name as given, expansion note) for every source, folders of data files
+    opened; a missing source or one given twice is refused. The streaming store reads the
+    same targets in the same order, so both paths see the same documents."""
+    targets: list[tuple[Path, str, str | None]] = []
+    for given in paths:
+        path = Path(given).expanduser()
+        if not path.exists():
+            raise DataError(f"{path} does not exist.")
+        files, note = _expand(path)
+        targets.extend((file, str(file) if note else str(given), note) for file in files)
+    seen: set[Path] = set()
+    for path, _given, _note in targets:
+        if path.resolve() in seen:
+            raise DataError(f"{path} was given twice.")
+        seen.add(path.resolve())
+    return targets
+
+
+def override_for(path: Path, given: str, overrides: dict[str, str]) -> str | None:
     for key, value in overrides.items():
         if key in (given, str(path), path.name) or Path(key).resolve() == path.resolve():
             split = check_override(value)
@@ -132,18 +151,7 @@ def load_sources(paths: Sequence[str | Path], config: DataConfig | None = None,
         raise DataError("No dataset source was given.")
     validate_limits(config.limits)
     budget = ReadBudget(config.limits)
-    targets: list[tuple[Path, str, str | None]] = []  # (path, as given, expansion note)
-    for given in paths:
-        path = Path(given).expanduser()
-        if not path.exists():
-            raise DataError(f"{path} does not exist.")
-        files, note = _expand(path)
-        targets.extend((file, str(file) if note else str(given), note) for file in files)
-    seen: set[Path] = set()
-    for path, _given, _note in targets:
-        if path.resolve() in seen:
-            raise DataError(f"{path} was given twice.")
-        seen.add(path.resolve())
+    targets = resolve_targets(paths)
 
     reads: list[SourceRead] = []
     plans: list[SplitPlan] = []
@@ -152,7 +160,7 @@ def load_sources(paths: Sequence[str | Path], config: DataConfig | None = None,
             if progress is not None:
                 progress.update(done, total, f"Reading {_name}")
 
-        override = _override_for(path, given, config.split_overrides)
+        override = override_for(path, given, config.split_overrides)
         read = _read(path, config, tick, budget)
         if note:
             read.notes.insert(0, note)
@@ -223,10 +231,17 @@ def _check_labels(documents: list[Document], budget: ReadBudget) -> None:
             unlabelled = unlabelled or doc
         else:
             labels[doc.label] = labels.get(doc.label, 0) + 1
+    check_label_counts(labels, unlabelled.source if unlabelled else None, budget)
+
+
+def check_label_counts(labels: dict[str, int], unlabelled: str | None,
+                       budget: ReadBudget) -> None:
+    """The dataset-wide label rules: within the label budget, every document labelled or
+    none, at least two labels. `unlabelled` names the first document without a label."""
     budget.check_labels(len(labels))
     if labels and unlabelled is not None:
         raise DataError(
-            f"{unlabelled.source} has no label while other documents do; label every document "
+            f"{unlabelled} has no label while other documents do; label every document "
             "or load the unlabelled ones separately as a corpus."
         )
     if len(labels) == 1:
