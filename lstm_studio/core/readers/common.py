@@ -15,7 +15,24 @@ from lstm_studio.core.errors import DataError
 
 # (text, label, split or None when the source does not say, source identifier)
 Record = tuple[str, "str | None", "str | None", str]
+# A Record and where it lives, so it can be read again: + (member or None, byte offset, line).
+Located = tuple[str, "str | None", "str | None", str, "str | None", int, int]
 Tick = Callable[[int, int], None]
+
+# File extensions and the reader each one goes to (a `.gz` suffix before them is unwrapped by
+# the streaming readers).
+FILE_KINDS: dict[str, str] = {
+    ".zip": "zip",
+    ".csv": "table",
+    ".tsv": "table",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".txt": "text",
+    ".ft": "fasttext",
+    ".fasttext": "fasttext",
+}
+SUPPORTED = "a folder, .zip, .csv, .tsv, .jsonl, .json or .txt (plain or fastText)"
 
 # Folder names, column values and file-name words that name a split, mapped to SPLITS.
 SPLIT_ALIASES: dict[str, str] = {
@@ -144,38 +161,48 @@ def refuse_binary(data: bytes, where: str, encoding: str | None, noun: str) -> N
         raise DataError(f"{where} is {what}, not {noun}.")
 
 
+def text_codec(head: bytes, encoding: str | None) -> tuple[str, int]:
+    """(codec, bytes of byte-order mark to skip) for a file starting with `head`: the given
+    encoding, else UTF-8 (BOM optional) or UTF-16 by its BOM (the codec consumes that BOM)."""
+    if encoding:
+        try:
+            if not getattr(codecs.lookup(encoding), "_is_text_encoding", True):  # base64...
+                raise LookupError(encoding)
+        except LookupError as error:
+            raise DataError(f"Unknown text encoding '{encoding}' (try utf-8, utf-16 or "
+                            "cp1258).") from error
+        lowered = encoding.lower().replace("_", "-")
+        skip = 3 if lowered in ("utf-8", "utf8") and head.startswith(codecs.BOM_UTF8) else 0
+        return encoding, skip
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8", 3
+    if head.startswith(_UTF16_BOMS):
+        return "utf-16", 0
+    return "utf-8", 0
+
+
+def decoding_error(error: UnicodeDecodeError, where: str, offset: int,
+                   named: bool) -> DataError:
+    """The message for an undecodable byte at `offset` (counted from the file's start)."""
+    hint = "" if named else "; if it uses another encoding, name it (e.g. --encoding cp1258)"
+    return DataError(f"{where} is not valid {error.encoding.upper()} text at byte offset "
+                     f"{offset}{hint}.")
+
+
 def decode(data: bytes, where: str, encoding: str | None = None, partial: bool = False) -> str:
-    """Bytes to text: the given encoding, else UTF-8 (BOM optional) or UTF-16 by its BOM.
+    """Bytes to text with the codec `text_codec` picks.
 
     Line endings become "\\n". An undecodable byte raises DataError with its offset in the file.
     `partial` says the bytes were cut at a budget, so a character split by the cut at the very
     end is dropped instead of reported.
     """
-    skip = 0
-    if encoding:
-        codec = encoding
-        lowered = encoding.lower().replace("_", "-")
-        if lowered in ("utf-8", "utf8") and data.startswith(codecs.BOM_UTF8):
-            skip = 3
-    elif data.startswith(codecs.BOM_UTF8):
-        codec, skip = "utf-8", 3
-    elif data.startswith(_UTF16_BOMS):
-        codec = "utf-16"  # consumes the BOM itself
-    else:
-        codec = "utf-8"
+    codec, skip = text_codec(data, encoding)
     body = data[skip:] if skip else data
     try:
         text = (codecs.getincrementaldecoder(codec)().decode(body, final=False) if partial
                 else body.decode(codec))
-    except LookupError as error:
-        raise DataError(f"Unknown text encoding '{encoding}' (try utf-8, utf-16 or cp1258).") \
-            from error
     except UnicodeDecodeError as error:
-        hint = "" if encoding else "; if it uses another encoding, name it (e.g. --encoding cp1258)"
-        raise DataError(
-            f"{where} is not valid {error.encoding.upper()} text at byte offset "
-            f"{error.start + skip}{hint}."
-        ) from error
+        raise decoding_error(error, where, error.start + skip, bool(encoding)) from error
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text

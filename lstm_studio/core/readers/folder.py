@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 from lstm_studio.core.errors import DataError
 from lstm_studio.core.limits import ReadBudget
-from lstm_studio.core.readers.common import Record, SourceRead, Tick, decode_document
+from lstm_studio.core.readers.common import Located, decode_document
 from lstm_studio.core.readers.tree import HIDDEN_PREFIXES, plan_tree
 
 
@@ -54,23 +55,40 @@ def read_document_file(path: str, budget: ReadBudget) -> tuple[bytes, bool]:
     return (data[:cap], True) if len(data) > cap else (data, False)
 
 
-def read_folder(root: Path, encoding: str | None, tick: Tick,
-                budget: ReadBudget | None = None) -> SourceRead:
-    budget = budget or ReadBudget()
-    plan = plan_tree(list_files(root, budget), strip_wrapper=False)
-    if not plan.entries:
-        raise DataError(f"The folder {root} contains no .txt documents.")
-    records: list[Record] = []
-    total = len(plan.entries)
-    prefix = str(root) + os.sep
-    for index, (name, label, split) in enumerate(plan.entries):
-        where = f"{root.name}/{name}"
+class FolderDocuments:
+    """A folder tree as a stream of located documents (member = the file's relative name)."""
+
+    kind = "folder"
+
+    def __init__(self, root: Path, encoding: str | None, budget: ReadBudget) -> None:
+        self.root, self.encoding, self.budget = root, encoding, budget
+        self.notes: list[str] = []
+        self._done = (0, 1)
+
+    def progress(self) -> tuple[int, int]:
+        return self._done
+
+    def _document(self, name: str, budget: ReadBudget) -> str:
+        where = f"{self.root.name}/{name}"
         try:
-            data, cut = read_document_file(prefix + name, budget)
+            data, cut = read_document_file(str(self.root) + os.sep + name, budget)
         except OSError as error:
-            raise DataError(f"Cannot read {root / name}: {error.strerror}.") from error
+            raise DataError(f"Cannot read {self.root / name}: {error.strerror}.") from error
         budget.took(data, cut, where)
-        records.append((decode_document(data, where, encoding, cut), label, split, where))
-        if index % 2000 == 0:
-            tick(index, total)
-    return SourceRead(kind="folder", records=records, notes=list(plan.notes))
+        return decode_document(data, where, self.encoding, cut)
+
+    def __iter__(self) -> Iterator[Located]:
+        root, budget = self.root, self.budget
+        plan = plan_tree(list_files(root, budget), strip_wrapper=False)
+        if not plan.entries:
+            raise DataError(f"The folder {root} contains no .txt documents.")
+        self.notes = list(plan.notes)
+        total = len(plan.entries)
+        name = root.name
+        for index, (member, label, split) in enumerate(plan.entries):
+            yield (self._document(member, budget), label, split, f"{name}/{member}", member,
+                   0, 0)
+            self._done = (index + 1, total)
+
+    def fetch(self, member: str, budget: ReadBudget) -> str:
+        return self._document(member, budget)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +18,12 @@ from lstm_studio.core.readers.common import (
     LABEL_COLUMNS,
     SPLIT_COLUMNS,
     TEXT_COLUMNS,
+    Located,
     Record,
-    SourceRead,
-    Tick,
     clean_label,
-    decode,
     split_alias,
 )
+from lstm_studio.core.readers.lines import LineFile
 
 # JSON escapes can spell "\ud800" alone, which no encoding can write back out.
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -80,34 +81,76 @@ def _capped(record: Record, budget: ReadBudget) -> Record:
     return (budget.document_text(text), label, split, where)
 
 
-def read_jsonl(path: Path, data: bytes, encoding: str | None, text_key: str | None,
-               label_key: str | None, tick: Tick,
-               budget: ReadBudget | None = None) -> SourceRead:
-    budget = budget or ReadBudget()
-    text = decode(data, str(path), encoding)
-    records: list[Record] = []
-    if path.suffix.lower() == ".json" and text.lstrip().startswith("["):
+class JsonLines:
+    """A JSON Lines file as a stream of located records (offset and line of each object).
+
+    A `.json` file holding one array is not streamable: it is parsed whole (json cannot parse
+    an array piecemeal), its items are located by their number (`offset` = item number,
+    `line` = 0) and fetching one item again parses the file again.
+    """
+
+    kind = "jsonl"
+
+    def __init__(self, source: LineFile, path: Path, suffix: str, text_key: str | None,
+                 label_key: str | None, budget: ReadBudget) -> None:
+        self.source, self.path, self.suffix = source, path, suffix
+        self.text_key, self.label_key, self.budget = text_key, label_key, budget
+        self.notes: list[str] = []
+
+    def progress(self) -> tuple[int, int]:
+        return self.source.progress()
+
+    def _is_array(self) -> bool:
+        if self.suffix != ".json":
+            return False
+        with closing(self.source.lines()) as lines:
+            for _number, _offset, line in lines:
+                stripped = line.lstrip()
+                if stripped:
+                    return stripped.startswith("[")
+        return False
+
+    def _items(self, budget: ReadBudget | None) -> list[Any]:
+        text = "\n".join(line for _number, _offset, line in self.source.lines(budget))
         try:
             items = json.loads(text)
         except json.JSONDecodeError as error:
-            raise DataError(f"{path} is not valid JSON (line {error.lineno}: {error.msg}).") \
-                from error
-        for number, item in enumerate(items, start=1):
-            records.append(_capped(_record(item, f"{path.name}:item {number}", text_key,
-                                           label_key), budget))
-    else:
-        lines = text.split("\n")
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            where = f"{path.name}:line {number}"
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise DataError(f"{where} is not valid JSON ({error.msg}).") from error
-            records.append(_capped(_record(obj, where, text_key, label_key), budget))
-            if number % 5000 == 0:
-                tick(number, len(lines))
-    if not records:
-        raise DataError(f"{path} contains no JSON records.")
-    return SourceRead(kind="jsonl", records=records)
+            raise DataError(f"{self.path} is not valid JSON (line {error.lineno}: "
+                            f"{error.msg}).") from error
+        return items
+
+    def _item(self, item: Any, number: int, budget: ReadBudget) -> Record:
+        return _capped(_record(item, f"{self.path.name}:item {number}", self.text_key,
+                               self.label_key), budget)
+
+    def _line(self, line: str, number: int, budget: ReadBudget) -> Record:
+        where = f"{self.path.name}:line {number}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise DataError(f"{where} is not valid JSON ({error.msg}).") from error
+        return _capped(_record(obj, where, self.text_key, self.label_key), budget)
+
+    def __iter__(self) -> Iterator[Located]:
+        count = 0
+        budget = self.budget
+        if self._is_array():
+            for number, item in enumerate(self._items(budget), start=1):
+                yield (*self._item(item, number, budget), None, number, 0)
+                count += 1
+        else:
+            for number, offset, line in self.source.lines(budget):
+                if line.strip():
+                    yield (*self._line(line, number, budget), None, offset, number)
+                    count += 1
+        if not count:
+            raise DataError(f"{self.path} contains no JSON records.")
+
+    def fetch(self, offset: int, line: int, budget: ReadBudget) -> str:
+        """The text of the record at (`offset`, `line`) as the stream gave it."""
+        if line == 0:
+            return self._item(self._items(None)[offset - 1], offset, budget)[0]
+        with closing(self.source.lines(None, offset, line)) as lines:
+            for number, _offset, text in lines:
+                return self._line(text, number, budget)[0]
+        raise DataError(f"{self.path} has no line {line} any more; read it again.")

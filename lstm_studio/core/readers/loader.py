@@ -17,28 +17,9 @@ from lstm_studio.core.dataset import Dataset, Document, SourceInfo
 from lstm_studio.core.errors import DataError
 from lstm_studio.core.limits import ReadBudget
 from lstm_studio.core.progress import Progress
-from lstm_studio.core.readers.common import SourceRead, Tick, decode, refuse_binary
-from lstm_studio.core.readers.fasttext import looks_like_fasttext, read_fasttext
-from lstm_studio.core.readers.folder import read_folder
-from lstm_studio.core.readers.jsonl import read_jsonl
+from lstm_studio.core.readers.common import FILE_KINDS, Record, SourceRead, Tick
 from lstm_studio.core.readers.splits import SplitPlan, check_override, decide, split_from_name
-from lstm_studio.core.readers.table import read_table
-from lstm_studio.core.readers.text import read_corpus
-from lstm_studio.core.readers.zipped import read_zip
 from lstm_studio.core.wording import plural
-
-FILE_KINDS: dict[str, str] = {
-    ".zip": "zip",
-    ".csv": "table",
-    ".tsv": "table",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".json": "jsonl",
-    ".txt": "text",
-    ".ft": "fasttext",
-    ".fasttext": "fasttext",
-}
-SUPPORTED = "a folder, .zip, .csv, .tsv, .jsonl, .json or .txt (plain or fastText)"
 
 
 def _has_txt(root: Path) -> bool:
@@ -64,47 +45,14 @@ def _expand(path: Path) -> tuple[list[Path], str | None]:
     raise DataError(f"The folder {path} contains no .txt documents or data files.")
 
 
-def _read_file(path: Path, budget: ReadBudget) -> bytes:
-    """A whole data file, refused before reading when it cannot fit the load's budget."""
-    try:
-        with open(path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            budget.check_file(size, str(path))
-            # Files like /proc's report size 0: read those only up to what is left.
-            data = handle.read() if size else handle.read(budget.remaining() + 1)
-    except OSError as error:
-        raise DataError(f"Cannot read {path}: {error.strerror}.") from error
-    budget.charge(len(data), str(path))
-    return data
-
-
 def _read(path: Path, config: DataConfig, tick: Tick, budget: ReadBudget) -> SourceRead:
-    if path.is_dir():
-        return read_folder(path, config.encoding, tick, budget)
-    if not path.is_file():  # a pipe or a device: opening it could wait forever
-        raise DataError(f"{path} is not a regular file or folder.")
-    suffix = path.suffix.lower()
-    kind = FILE_KINDS.get(suffix)
-    if kind == "zip":
-        return read_zip(path, config.encoding, tick, budget)
-    data = _read_file(path, budget)
-    refuse_binary(data, str(path), config.encoding, "a text dataset")
-    if kind is None:
-        shown = f"type '{suffix}'" if suffix else "type (no extension)"
-        raise DataError(f"{path} has an unsupported file {shown}; open {SUPPORTED}.")
-    if not data.strip():
-        raise DataError(f"{path} is empty.")
-    if kind == "table":
-        return read_table(path, data, config.encoding, config.text_column,
-                          config.label_column, tick, budget)
-    if kind == "jsonl":
-        return read_jsonl(path, data, config.encoding, config.text_column,
-                          config.label_column, tick, budget)
-    text = decode(data, str(path), config.encoding)
-    del data  # the text replaces the bytes; do not hold both for the whole parse
-    if kind == "fasttext" or looks_like_fasttext(text):
-        return read_fasttext(path, text, tick, budget)
-    return read_corpus(path, text, budget)
+    """One source whole: the streaming reader's documents collected (one implementation of
+    every format; `.gz` files are left to the streaming readers)."""
+    from lstm_studio.core.corpus.stream import SourceStream  # it builds on this package
+
+    stream = SourceStream(path, config, budget, tick, gzip_allowed=False)
+    records: list[Record] = [located[:4] for located in stream.located()]
+    return SourceRead(kind=stream.kind, records=records, notes=stream.notes)
 
 
 def resolve_targets(paths: Sequence[str | Path]) -> list[tuple[Path, str, str | None]]:

@@ -29,12 +29,20 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
 from lstm_studio.core.errors import DataError
 from lstm_studio.core.limits import ReadBudget
-from lstm_studio.core.readers.common import Record, SourceRead, Tick, decode_document
+from lstm_studio.core.readers.common import (
+    Located,
+    Record,
+    SourceRead,
+    Tick,
+    decode_document,
+)
 from lstm_studio.core.readers.tree import plan_tree
 from lstm_studio.core.wording import plural
 
@@ -161,12 +169,12 @@ def _open_view(handle: IO[bytes]) -> mmap.mmap | bytes:
         return handle.read()
 
 
-def read_zip(path: Path, encoding: str | None, tick: Tick,
-             budget: ReadBudget | None = None) -> SourceRead:
-    budget = budget or ReadBudget()
+@contextmanager
+def _opened(path: Path, budget: ReadBudget) -> Iterator[tuple[zipfile.ZipFile, IO[bytes], int]]:
+    """The archive, its file and its size, after the entry-count checks."""
     what = f"The zip {path}"
     try:
-        handle = open(path, "rb")  # noqa: SIM115 (closed below, after the map)
+        handle = open(path, "rb")  # noqa: SIM115 (closed below)
     except OSError as error:
         raise DataError(f"Cannot read {path}: {error.strerror}.") from error
     with handle:
@@ -180,15 +188,15 @@ def read_zip(path: Path, encoding: str | None, tick: Tick,
             raise DataError(f"{path} is not a readable zip archive (damaged or not a zip).") \
                 from error
         with archive:
-            infos = [info for info in archive.infolist() if not info.is_dir()]
-            budget.check_entries(len(infos), what)
-            return _read_members(path, archive, handle, size, infos, encoding, tick, budget)
+            yield archive, handle, size
 
 
-def _read_members(path: Path, archive: zipfile.ZipFile, handle: IO[bytes], size: int,
-                  infos: list[zipfile.ZipInfo], encoding: str | None, tick: Tick,
-                  budget: ReadBudget) -> SourceRead:
+def _safe_members(path: Path, archive: zipfile.ZipFile, budget: ReadBudget
+                  ) -> tuple[dict[str, zipfile.ZipInfo], list[str]]:
+    """Members by their '/'-separated name, and the unsafe names left out."""
     what = f"The zip {path}"
+    infos = [info for info in archive.infolist() if not info.is_dir()]
+    budget.check_entries(len(infos), what)
     by_name: dict[str, zipfile.ZipInfo] = {}
     unsafe: list[str] = []
     for info in infos:
@@ -199,33 +207,83 @@ def _read_members(path: Path, archive: zipfile.ZipFile, handle: IO[bytes], size:
             unsafe.append(name)
         else:
             by_name[name] = info
-    plan = plan_tree(list(by_name), strip_wrapper=True)
-    notes = list(plan.notes)
-    if unsafe:
-        notes.append(f"skipped {len(unsafe)} member(s) with an absolute or '..' path (e.g. "
-                     f"{min(unsafe)}); nothing is ever extracted from an archive")
-    if not plan.entries:
-        found = (f" (it holds {plural(len(plan.other_files), 'other file')})"
-                 if plan.other_files else "")
-        raise DataError(f"The zip {path} contains no .txt files{found}.")
-    members = [by_name[name] for name, _label, _split in plan.entries]
-    budget.check_expansion(sum(info.file_size for info in members), size, what)
-    cap = budget.limits.max_document_bytes
-    budget.check_file(sum(min(info.file_size, cap) for info in members), what,
-                      verb="would expand to")
-    records: list[Record] = []
-    total = len(plan.entries)
+    return by_name, unsafe
+
+
+@contextmanager
+def _mapped(handle: IO[bytes]) -> Iterator[mmap.mmap | bytes]:
     view = _open_view(handle)
     try:
-        for index, ((name, label, split), info) in enumerate(zip(plan.entries, members,
-                                                                 strict=True)):
-            where = f"{path.name}:{name}"
-            data, cut = _member(archive, view, info, where, budget)
-            budget.took(data, cut, where)
-            records.append((decode_document(data, where, encoding, cut), label, split, where))
-            if index % 2000 == 0:
-                tick(index, total)
+        yield view
     finally:
         if isinstance(view, mmap.mmap):
             view.close()
-    return SourceRead(kind="zip", records=records, notes=notes)
+
+
+class ZipDocuments:
+    """A zip of a folder tree as a stream of located documents, one member at a time
+    (member = its '/'-separated name inside the archive)."""
+
+    kind = "zip"
+
+    def __init__(self, path: Path, encoding: str | None, budget: ReadBudget) -> None:
+        self.path, self.encoding, self.budget = path, encoding, budget
+        self.notes: list[str] = []
+        self._done = (0, 1)
+
+    def progress(self) -> tuple[int, int]:
+        return self._done
+
+    def __iter__(self) -> Iterator[Located]:
+        path, budget, encoding = self.path, self.budget, self.encoding
+        what = f"The zip {path}"
+        with _opened(path, budget) as (archive, handle, size):
+            by_name, unsafe = _safe_members(path, archive, budget)
+            plan = plan_tree(list(by_name), strip_wrapper=True)
+            notes = list(plan.notes)
+            if unsafe:
+                notes.append(f"skipped {len(unsafe)} member(s) with an absolute or '..' path "
+                             f"(e.g. {min(unsafe)}); nothing is ever extracted from an archive")
+            if not plan.entries:
+                found = (f" (it holds {plural(len(plan.other_files), 'other file')})"
+                         if plan.other_files else "")
+                raise DataError(f"The zip {path} contains no .txt files{found}.")
+            self.notes = notes
+            members = [by_name[name] for name, _label, _split in plan.entries]
+            budget.check_expansion(sum(info.file_size for info in members), size, what)
+            cap = budget.limits.max_document_bytes
+            budget.check_file(sum(min(info.file_size, cap) for info in members), what,
+                              verb="would expand to")
+            total = len(members)
+            with _mapped(handle) as view:
+                for index, ((name, label, split), info) in enumerate(zip(plan.entries, members,
+                                                                         strict=True)):
+                    where = f"{path.name}:{name}"
+                    data, cut = _member(archive, view, info, where, budget)
+                    budget.took(data, cut, where)
+                    yield (decode_document(data, where, encoding, cut), label, split, where,
+                           name, 0, 0)
+                    self._done = (index + 1, total)
+
+    def fetch(self, member: str, budget: ReadBudget) -> str:
+        """One member's text again (the per-document cap and the integrity checks apply)."""
+        where = f"{self.path.name}:{member}"
+        with _opened(self.path, budget) as (archive, handle, _size):
+            info = _safe_members(self.path, archive, budget)[0].get(member)
+            if info is None:
+                raise DataError(f"{where} is no longer in the zip; read it again.")
+            with _mapped(handle) as view:
+                data, cut = _member(archive, view, info, where, budget)
+        return decode_document(data, where, self.encoding, cut)
+
+
+def read_zip(path: Path, encoding: str | None, tick: Tick,
+             budget: ReadBudget | None = None) -> SourceRead:
+    """The whole zip at once (the benchmarks compare readers through this)."""
+    documents = ZipDocuments(path, encoding, budget or ReadBudget())
+    records: list[Record] = []
+    for index, located in enumerate(documents):
+        records.append(located[:4])
+        if index % 2000 == 0:
+            tick(*documents.progress())
+    return SourceRead(kind="zip", records=records, notes=documents.notes)
