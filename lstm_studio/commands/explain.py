@@ -34,7 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="class (or next word) to explain; default: the model's choice")
     parser.add_argument("--steps", type=int, metavar="N",
                         help=f"integrated-gradients steps to start from (default {FIRST_STEPS}; "
-                             f"raised until the completeness error is at most 1%%, up to {MAX_STEPS})")
+                             "raised until the completeness error is at most 1%%, up to "
+                             f"{MAX_STEPS})")
     parser.add_argument("--whole", action="store_true",
                         help="read the whole text, not only the first max_len tokens the model "
                              "reads when predicting")

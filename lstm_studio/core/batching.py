@@ -28,14 +28,19 @@ class EncodedSet:
     """Id sequences (each at least one id long) plus what the model must predict."""
 
     task: str  # "classify" or "lm"
-    sequences: list[list[int]]  # classify: the input ids; lm: <bos> ... <eos> chunks
+    # classify: the input ids; lm: <bos> ... <eos> chunks. Any sequence of id lists: the
+    # on-disk store gives one that slices its memory map on demand (core/corpus/training.py).
+    sequences: Sequence[list[int]]
     targets: list[int] | None = None  # classify: label index per sequence
     doc_index: list[int] | None = None  # document each sequence came from
+    lengths: list[int] | None = None  # input lengths, when known without reading sequences
 
     def __len__(self) -> int:
         return len(self.sequences)
 
     def input_lengths(self) -> list[int]:
+        if self.lengths is not None:
+            return self.lengths
         if self.task == "lm":
             return [len(seq) - 1 for seq in self.sequences]
         return [len(seq) for seq in self.sequences]

@@ -8,16 +8,15 @@ and test, the checkpoint and the run-store entry.
 
 from __future__ import annotations
 
-import random
 import time
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import torch
 
 from lstm_studio import __version__
-from lstm_studio.core.batching import EncodedSet, encode_classification, encode_lm
+from lstm_studio.core.batching import EncodedSet
 from lstm_studio.core.checkpoint import ModelBundle, save_checkpoint
 from lstm_studio.core.config import (
     CleaningConfig,
@@ -29,6 +28,7 @@ from lstm_studio.core.config import (
     validate_model,
     validate_training_for_task,
 )
+from lstm_studio.core.data_plan import plan_in_memory
 from lstm_studio.core.dataset import Dataset, Document
 from lstm_studio.core.errors import Cancelled, DataError, RunInterrupted
 from lstm_studio.core.evaluation import evaluate_encoded
@@ -40,14 +40,14 @@ from lstm_studio.core.run_session import (
     RunOptions,
     RunSession,
     StopCallback,
-    data_fingerprint,
 )
 from lstm_studio.core.runs import RunStore
 from lstm_studio.core.trainer import Trainer, TrainerCallback, resolve_device
-from lstm_studio.core.wording import plural, verb
 from lstm_studio.core.world import SingleProcess, peer_lost
 
-HOLDOUT_FRACTION = 0.1
+if TYPE_CHECKING:
+    from lstm_studio.core.corpus.store import TokenStore
+
 
 
 @dataclass
@@ -68,57 +68,7 @@ class TrainResult:
     quality: dict = field(default_factory=dict)
 
 
-def stratified_holdout(documents: Sequence[Document], fraction: float, seed: int
-                       ) -> tuple[list[Document], list[Document]]:
-    """Split off `fraction` of each label's documents (at least one per label with >= 2)."""
-    groups: dict[str | None, list[Document]] = defaultdict(list)
-    for doc in documents:
-        groups[doc.label].append(doc)
-    rng = random.Random(f"holdout:{seed}")
-    keep: list[Document] = []
-    held: list[Document] = []
-    for label in sorted(groups, key=lambda x: (x is None, x or "")):
-        docs = list(groups[label])
-        rng.shuffle(docs)
-        count = round(len(docs) * fraction)
-        if count == 0 and len(docs) >= 2:
-            count = 1
-        held.extend(replace(doc, split="valid") for doc in docs[:count])
-        keep.extend(docs[count:])
-    return keep, held
-
-
-def _encode(docs: Sequence[Document], vocab, task: str, labels: list[str],
-            max_len: int | None) -> EncodedSet:
-    ids = [vocab.encode(doc.text) for doc in docs]
-    if task == "lm":
-        return encode_lm(ids, vocab.bos_id, vocab.eos_id, max_len)
-    index = {label: i for i, label in enumerate(labels)}
-    labelled = [doc.label for doc in docs if doc.label is not None]
-    if len(labelled) != len(docs):  # _check_dataset and the split filters rule this out
-        raise DataError("Every document of a classifier's splits needs a label.")
-    return encode_classification(ids, [index[label] for label in labelled], max_len,
-                                 vocab.unk_id)
-
-
-def _check_dataset(train: list[Document], task: str) -> list[str]:
-    if not train:
-        raise DataError("The dataset has no training documents.")
-    if task == "lm":
-        return []
-    unlabelled = sum(1 for doc in train if doc.label is None)
-    if unlabelled:
-        raise DataError(f"{plural(unlabelled, 'training document')} "
-                        f"{verb(unlabelled, 'has', 'have')} no label; a classifier needs "
-                        "a label on every document (or choose the language-model task).")
-    labels = sorted({doc.label for doc in train if doc.label is not None})
-    if len(labels) < 2:
-        raise DataError(f"The training split has only one label ({labels[0] if labels else '-'})"
-                        "; a classifier needs at least two.")
-    return labels
-
-
-def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: ModelConfig,
+def train_model(dataset: Dataset | TokenStore, vocab_config: VocabConfig, model_config: ModelConfig,
                 train_config: TrainConfig, cleaning_config: CleaningConfig | None = None,
                 data_config: DataConfig | None = None, progress: Progress | None = None,
                 on_event: Callable[[object], None] | None = None, out_path: str | None = None,
@@ -132,48 +82,24 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
     saves; the others return once training ends, with `bundle` None. `callbacks` join the
     trainer's own (e.g. a settings search's pruning)."""
     from lstm_studio.core import quality as q
-    from lstm_studio.core.tokenize import tokenize
-    from lstm_studio.core.vocab import Vocabulary, percentile
 
     started = time.monotonic()
     task = model_config.task
     validate_training_for_task(train_config, task)
-    notes: list[str] = []
-    train_docs = dataset.split("train")
-    labels = _check_dataset(train_docs, task)
-    valid_docs = dataset.split("valid")
-    if task == "classify":
-        valid_docs = [d for d in valid_docs if d.label in set(labels)]
-    if not valid_docs:
-        train_docs, valid_docs = stratified_holdout(train_docs, HOLDOUT_FRACTION,
-                                                    train_config.seed)
-        held = len(valid_docs)
-        notes.append(f"No validation split, so {plural(held, 'training document')} "
-                     f"({HOLDOUT_FRACTION:.0%}, stratified, seed {train_config.seed}) "
-                     f"{verb(held, 'was', 'were')} held out for validation.")
-        if not train_docs or not valid_docs:
-            raise DataError("Too few documents to hold out a validation split; add more data.")
-    # The test split is scored whole (cleaning never filters it); only documents whose label
-    # the model cannot output are left out, and the message says how many.
-    test_docs = dataset.split("test")
-    if task == "classify":
-        scorable = [d for d in test_docs if d.label in set(labels)]
-        if len(scorable) < len(test_docs):
-            notes.append(f"{len(test_docs) - len(scorable)} test documents have labels the "
-                         "training split lacks and are not scored.")
-        test_docs = scorable
+    if isinstance(dataset, Dataset):
+        data = plan_in_memory(dataset, vocab_config, train_config, task)
+    else:
+        from lstm_studio.core.corpus.training import plan_from_store
 
-    vocab_config = replace(vocab_config, lm_specials=vocab_config.lm_specials or task == "lm")
-    vocab = Vocabulary.build([doc.text for doc in train_docs], vocab_config)
-    max_len = train_config.max_len or vocab_config.max_len
-    if not max_len:
-        # the Vocabulary tab's suggestion: p95 of training lengths
-        max_len = max(1, percentile([len(tokenize(doc.text)) for doc in train_docs], 0.95))
-        notes.append(f"Maximum length {plural(max_len, 'token')} (95th percentile of training "
-                     "lengths).")
+        data = plan_from_store(dataset, vocab_config, train_config, task,
+                               cleaning_config.filter_splits if cleaning_config else ())
+    notes = list(data.notes)
+    labels, vocab, max_len = data.labels, data.vocab, data.max_len
+    vocab_config = data.vocab_config
+    train_docs, valid_docs, test_docs = data.train_docs, data.valid_docs, data.test_docs
     train_config = replace(train_config, max_len=max_len)
     start, model_config = q.prepare_embeddings(train_config, model_config, vocab.itos,
-                                               [doc.text for doc in train_docs], progress)
+                                               data.train_texts, progress)
     model_config = replace(model_config, vocab_size=len(vocab),
                            num_classes=len(labels) if task == "classify" else 0)
     validate_model(model_config)
@@ -182,16 +108,17 @@ def train_model(dataset: Dataset, vocab_config: VocabConfig, model_config: Model
     device = world.device or resolve_device(train_config.device)
     check_fits(model_config, train_config, max_len, str(device))  # before any allocation
 
-    train_set = _encode(train_docs, vocab, task, labels, max_len)
-    valid_set = _encode(valid_docs, vocab, task, labels, max_len)
-    test_set = _encode(test_docs, vocab, task, labels, max_len) if test_docs else None
+    train_set = data.encode("train")
+    valid_set = data.encode("valid")
+    test_set = data.encode("test")
+    assert train_set is not None and valid_set is not None
 
     torch.manual_seed(train_config.seed)
     model = build_model(model_config)
     plan = q.plan_training(train_config, task, labels, train_set, model, start)
     notes.extend(plan.notes)
 
-    fingerprint = data_fingerprint((train_docs, valid_docs, test_docs), vocab)
+    fingerprint = data.fingerprint()
     if options.fingerprint and fingerprint != options.fingerprint:
         raise DataError("The data is not what the run was trained on (its sources or "
                         "cleaning changed since), so it cannot be resumed; start a new run.")
@@ -299,7 +226,7 @@ def run_configs(vocab: VocabConfig, data: DataConfig | None,
             "cleaning_config": config_to_dict(cleaning) if cleaning is not None else None}
 
 
-def _final_metrics(model, data: EncodedSet, labels: list[str], docs: list[Document],
+def _final_metrics(model, data: EncodedSet, labels: list[str], docs: Sequence[Document],
                    config: TrainConfig, device, calibration: dict | None = None) -> dict:
     return evaluate_encoded(model, data, labels, docs if data.task == "classify" else None,
                             batch_size=max(64, config.batch_size * 2), device=device,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,10 +54,22 @@ class Vocabulary:
         counts: Counter[str] = Counter()
         for text in texts:
             counts.update(tokenize(text))
+        return cls.from_counts(counts, config)
+
+    @classmethod
+    def from_counts(cls, counts: Mapping[str, int], config: VocabConfig | None = None
+                    ) -> Vocabulary:
+        """The vocabulary of tokens counted elsewhere (the on-disk store counts with NumPy);
+        the same rule as `build`."""
+        config = config or VocabConfig()
+        if config.min_freq < 1:
+            raise ConfigError("The minimum frequency must be at least 1.")
+        if config.max_size is not None and config.max_size < 1:
+            raise ConfigError("The maximum vocabulary size must be at least 1.")
         specials = [PAD, UNK] + ([BOS, EOS] if config.lm_specials else [])
-        for special in specials:
-            counts.pop(special, None)  # a literal "<unk>" in the text is not a new word
-        ranked = sorted((item for item in counts.items() if item[1] >= config.min_freq),
+        skipped = set(specials)  # a literal "<unk>" in the text is not a new word
+        ranked = sorted((item for item in counts.items()
+                         if item[1] >= config.min_freq and item[0] not in skipped),
                         key=lambda item: (-item[1], item[0]))
         if config.max_size is not None:
             ranked = ranked[: max(0, config.max_size - len(specials))]

@@ -14,9 +14,10 @@ from train_fixtures import (
 )
 
 from lstm_studio.core.config import ModelConfig, TrainConfig, VocabConfig
+from lstm_studio.core.data_plan import stratified_holdout
 from lstm_studio.core.dataset import Dataset, Document
 from lstm_studio.core.errors import ConfigError, DataError
-from lstm_studio.core.pipeline import stratified_holdout, train_model
+from lstm_studio.core.pipeline import train_model
 from lstm_studio.core.vocab import percentile
 
 torch.set_num_threads(1)

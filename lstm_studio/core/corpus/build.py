@@ -51,7 +51,6 @@ from lstm_studio.core.cleaning import (
 from lstm_studio.core.cleaning_steps import enabled_steps
 from lstm_studio.core.config import CleaningConfig, DataConfig, config_to_dict, validate_limits
 from lstm_studio.core.corpus.cache import PARTIAL, stores_dir, sweep_partials
-from lstm_studio.core.corpus.sources import SourceRecords, read_records
 from lstm_studio.core.corpus.store import (
     DOC_ARRAYS,
     DROP_REASONS,
@@ -62,6 +61,7 @@ from lstm_studio.core.corpus.store import (
     TokenStore,
     open_store,
 )
+from lstm_studio.core.corpus.stream import SourceStream, stream_source
 from lstm_studio.core.dataset import SPLITS
 from lstm_studio.core.errors import DataError
 from lstm_studio.core.language_rules import Detection, LanguageRules
@@ -192,7 +192,7 @@ class _Writer:
 class _SourceState:
     path: Path
     given: str
-    records: SourceRecords
+    records: SourceStream
     override: str | None
     documents: int = 0
     provided: set[str | None] = field(default_factory=set)
@@ -288,10 +288,9 @@ def prepare_store(data: DataConfig, cleaning: CleaningConfig | None,
 def _records(states: list[_SourceState], budget: ReadBudget, progress: Progress | None
              ) -> Iterator[tuple[int, Any]]:
     """(source index, record) for every document of every source, in the loader's order;
-    checks on the way that no source changes while it is read."""
+    each stream refuses a source that changes while it is read."""
     done = 0
     for index, state in enumerate(states):
-        before = _fingerprint(state.path)
         for record in state.records:
             state.documents += 1
             state.provided.add(record.split)
@@ -299,9 +298,6 @@ def _records(states: list[_SourceState], budget: ReadBudget, progress: Progress 
             if done % CHUNK_SIZE == 0:
                 report(progress, done, 0, f"Preparing {state.path.name}")
             yield index, record
-        if _fingerprint(state.path) != before:
-            raise DataError(f"{state.path} changed while it was being read; read it again once "
-                            "it is complete.")
         state.notes.extend(state.records.notes)
         cut = budget.take_cut_note()  # this source's documents cut to the per-document cap
         if cut:
@@ -328,7 +324,7 @@ def _build(folder: Path, key: str, data: DataConfig, cleaning: CleaningConfig | 
                                                       STORE_TOTAL_BYTES))
     budget = ReadBudget(limits)
     states = [
-        _SourceState(path, given, read_records(path, data, budget),
+        _SourceState(path, given, stream_source(path, data, budget),
                      override_for(path, given, data.split_overrides))
         for path, given, _note in resolve_targets(data.sources)]
     for (_path, _given, note), state in zip(resolve_targets(data.sources), states, strict=True):

@@ -31,13 +31,13 @@ import numpy as np
 import torch
 
 from lstm_studio.core.errors import UserError
+from lstm_studio.core.explain.steps import FIRST_STEPS, MAX_STEPS
 from lstm_studio.core.explain.target import (
     ScoreFunction,
     embed_batch,
     embed_ids,
     explained_input,
 )
-from lstm_studio.core.explain.steps import FIRST_STEPS, MAX_STEPS
 from lstm_studio.core.progress import Progress, report
 
 METHODS = ("ig", "occlusion")

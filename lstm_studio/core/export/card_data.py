@@ -75,7 +75,7 @@ def _evaluation_splits(bundle: ModelBundle, documents: list[Document]
                        ) -> dict[str, list[Document]]:
     """train / valid / test as training used them (labels it knows; validation held out of
     train, with the run's seed, when the data has none)."""
-    from lstm_studio.core.pipeline import HOLDOUT_FRACTION, stratified_holdout
+    from lstm_studio.core.data_plan import HOLDOUT_FRACTION, stratified_holdout
 
     by_split: dict[str, list[Document]] = {"train": [], "valid": [], "test": []}
     for doc in documents:
