@@ -18,7 +18,7 @@ from typing import Any
 
 from lstm_studio.commands import quality_args
 from lstm_studio.commands.common import StderrBar
-from lstm_studio.commands.project_args import given, load_dataset
+from lstm_studio.commands.project_args import given
 from lstm_studio.commands.text_options import (
     add_text_arguments,
     apply_text_arguments,
@@ -39,7 +39,7 @@ from lstm_studio.core.config import (
     TrainConfig,
     VocabConfig,
 )
-from lstm_studio.core.errors import ConfigError, DataError
+from lstm_studio.core.errors import ConfigError
 from lstm_studio.core.paths import user_data_dir
 from lstm_studio.core.project import Project
 
@@ -59,6 +59,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="do not add to the run history (no checkpoints either)")
     parser.add_argument("--json", action="store_true",
                         help="print the result as JSON (progress as JSON lines on stderr)")
+    parser.add_argument("--store", choices=("auto", "on", "off"),
+                        help="train from the on-disk token store, prepared once and reused "
+                             "while the sources and cleaning stay the same (auto, the "
+                             "default: for sources of 100 MB or more; docs/big-corpora.md)")
     add_run_arguments(parser)
     from lstm_studio.commands.train_run import run
 
@@ -181,30 +185,31 @@ def cleaning_config_from_args(args: argparse.Namespace,
 
 def load_and_clean(args: argparse.Namespace, cleaning: CleaningConfig | None,
                    quiet: bool = False, project: Project | None = None,
-                   data_config: DataConfig | None = None):
+                   data_config: DataConfig | None = None, allow_store: bool = False):
     """Load the sources (`data_config`'s, else the command line's, else the project's) and
-    clean them; returns (dataset, data config, report, cleaning config as applied: "auto"
-    decided, table filled in)."""
+    clean them, or with `allow_store` prepare their on-disk token store when the data config
+    asks for it (core/corpus/choice.py); returns (dataset or store, data config, TrainingData,
+    cleaning config as applied: "auto" decided, table filled in)."""
     from lstm_studio.commands.data import data_config_from_args
+    from lstm_studio.core.corpus.choice import load_for_training
 
     data_config = data_config or data_config_from_args(args, project)
-    dataset = load_dataset(data_config.sources, data_config, StderrBar("Reading").progress())
-    report = None
-    if cleaning is not None:
-        from lstm_studio.core.cleaning import clean_dataset
-
-        result = clean_dataset(dataset, cleaning, progress=StderrBar("Cleaning").progress())
-        dataset, report, cleaning = result.dataset, result.report, result.config
-        dropped = report.dropped_counts()
-        if not quiet:
-            if any(dropped.values()):
-                print(f"Cleaning kept {report.kept} documents, dropped "
-                      + ", ".join(f"{n} ({why})" for why, n in dropped.items() if n)
-                      + f" from {' and '.join(report.filtered_splits)}", file=sys.stderr)
-            print(f"Word segmentation: {report.segmentation}", file=sys.stderr)
-    if len(dataset) == 0:
-        raise DataError("No documents are left after cleaning; check --lang or use --no-clean.")
-    return dataset, data_config, report, cleaning
+    if getattr(args, "store", None):
+        data_config = replace(data_config, store=args.store)
+    if not allow_store:
+        data_config = replace(data_config, store="off")
+    prepared = load_for_training(data_config, cleaning, StderrBar("Reading").progress(),
+                                 StderrBar("Preparing" if allow_store else "Cleaning").progress())
+    if not quiet:
+        for note in prepared.notes:
+            print(note, file=sys.stderr)
+        if any(prepared.dropped.values()):
+            print(f"Cleaning kept {prepared.kept} documents, dropped "
+                  + ", ".join(f"{n} ({why})" for why, n in prepared.dropped.items() if n)
+                  + f" from {' and '.join(prepared.filtered_splits)}", file=sys.stderr)
+        if prepared.segmentation:
+            print(f"Word segmentation: {prepared.segmentation}", file=sys.stderr)
+    return prepared.corpus, data_config, prepared, prepared.cleaning
 
 
 def _given_only(values: dict[str, Any]) -> dict[str, Any]:

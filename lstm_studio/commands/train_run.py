@@ -107,7 +107,10 @@ def _new_job(args: argparse.Namespace) -> dict[str, Any]:
     check_fits(replace(model, vocab_size=2, num_classes=2), train, max_len=1)
     cleaning = cleaning_config_from_args(args, project)
     data_config = data_config_from_args(args, project)
+    if args.store:
+        data_config = replace(data_config, store=args.store)
     out = Path(args.out) if args.out else default_model_path()
+    extra: dict[str, Any] = {}
 
     def execute(world, reporter: TrainingProgress, stop: threading.Event):
         session = None
@@ -118,8 +121,11 @@ def _new_job(args: argparse.Namespace) -> dict[str, Any]:
                 checkpoint_minutes=_minutes(args))
             dist_launch.note_run(str(session.dir.path))
         with session.recording() if session is not None else contextlib.nullcontext():
-            dataset, data, _, applied = load_and_clean(args, cleaning, quiet=args.json,
-                                                       project=project, data_config=data_config)
+            dataset, data, prepared, applied = load_and_clean(
+                args, cleaning, quiet=args.json, project=project, data_config=data_config,
+                allow_store=True)
+            if prepared.store is not None:
+                extra["store"] = prepared.store
             options = RunOptions(session=session, world=world, stop_signal=stop,
                                  checkpoint_minutes=_minutes(args))
             return train_model(dataset, vocab, model, train, applied, data,
@@ -127,7 +133,7 @@ def _new_job(args: argparse.Namespace) -> dict[str, Any]:
                                out_path=str(out), record_run=not args.no_record,
                                name=args.name, options=options)
 
-    return {"train": train, "run": execute}
+    return {"train": train, "run": execute, "extra": extra}
 
 
 # --- a resumed run ---------------------------------------------------------------------------

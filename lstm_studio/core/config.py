@@ -71,6 +71,9 @@ class DataConfig:
     random_split: tuple[float, float, float] | None = None
     random_split_seed: int = 0
     limits: InputLimits = field(default_factory=InputLimits)  # what one load may cost
+    # Train from the on-disk token store (core/corpus/): "on", "off", or "auto" (on for
+    # sources of at least core.corpus.choice.STORE_AUTO_BYTES on disk).
+    store: str = "auto"
 
 
 @dataclass

@@ -159,18 +159,14 @@ def apply_changes(plan: ResumePlan, epochs: int | None = None, budget_s: float |
 
 def load_run_data(plan: ResumePlan, read: Progress | None = None,
                   clean: Progress | None = None):
-    """The run's dataset, read and cleaned again as the run's settings say."""
-    from lstm_studio.core.readers import load_configured
+    """The run's dataset (or token store), read and cleaned again as the run's settings
+    say."""
+    from lstm_studio.core.corpus.choice import load_for_training
 
-    dataset = load_configured(plan.data, read)
-    if plan.cleaning is not None:
-        from lstm_studio.core.cleaning import clean_dataset
-
-        result = clean_dataset(dataset, plan.cleaning, progress=clean)
-        # As applied ("auto" segmentation decided): what the model replays on raw text.
-        plan.cleaning = result.config or plan.cleaning
-        dataset = result.dataset
-    return dataset
+    prepared = load_for_training(plan.data, plan.cleaning, read, clean)
+    # As applied ("auto" segmentation decided): what the model replays on raw text.
+    plan.cleaning = prepared.cleaning or plan.cleaning
+    return prepared.corpus
 
 
 def resume_training(plan: ResumePlan, dataset, *, progress: Progress | None = None,
