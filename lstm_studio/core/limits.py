@@ -177,4 +177,6 @@ class ReadBudget:
             raise DataError(
                 f"The data has {count:,} distinct labels, more than the "
                 f"{self.limits.max_labels:,} limit{raise_hint('max_labels')}; is the label "
-                "column really a label (name it with --label-column)?")
+                "column really a label (name it with --label-column)? A classifier needs "
+                "several documents per label; for text without classes, choose the "
+                "language-model task.")
