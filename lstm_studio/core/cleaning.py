@@ -150,9 +150,6 @@ class DocResult(NamedTuple):
     joined: tuple[int, int, int, int]  # word tokens and joined ones, before and after
 
 
-_WORD_RE = re.compile(r"[^\W\d_]")
-
-
 def _clean_chunk(texts: list[str], config: dict[str, Any]) -> list[DocResult]:
     settings = config_from_dict(CleaningConfig, config)
     functions = configured_steps(settings)
@@ -173,7 +170,7 @@ def _clean_chunk(texts: list[str], config: dict[str, Any]) -> list[DocResult]:
                 for name in DETECTION_STEPS:
                     view = STEP_FUNCTIONS[name](view)
             view = view.replace("_", " ")
-            words = sum(1 for token in view.split() if _WORD_RE.search(token))
+            words = segmentation.word_tokens(view)
             only = has_vietnamese_only_letters(view)
             all_scores = detector.scores(view)
             language, probability = detector.decide(all_scores)

@@ -56,6 +56,13 @@ def holdout_positions(labels: Sequence[str | None], fraction: float, seed: int
     groups: dict[str | None, list[int]] = defaultdict(list)
     for position, label in enumerate(labels):
         groups[label].append(position)
+    return holdout_from_groups(groups, fraction, seed)
+
+
+def holdout_from_groups(groups: dict[str | None, list[int]], fraction: float, seed: int
+                        ) -> tuple[list[int], list[int]]:
+    """`holdout_positions` given each label's positions in order (the store finds them with
+    NumPy instead of a Python loop over a million labels)."""
     rng = random.Random(f"holdout:{seed}")
     keep: list[int] = []
     held: list[int] = []

@@ -28,9 +28,16 @@ class BucketSampler:
         self.lengths = list(lengths)
         self.batch_size = batch_size
         self.seed = seed
+        self._last: tuple[int, list[list[int]]] | None = None
 
     def batches(self, epoch: int) -> list[list[int]]:
-        return bucket_batches(self.lengths, self.batch_size, True, self.seed, epoch)
+        # The trainer asks for an epoch's plan twice (its length, then its batches); on a
+        # million documents each plan costs about a second, so the last one is kept (callers
+        # build new lists from it, never change it).
+        if self._last is None or self._last[0] != epoch:
+            self._last = (epoch, bucket_batches(self.lengths, self.batch_size, True, self.seed,
+                                                epoch))
+        return self._last[1]
 
 
 class EvenShards:

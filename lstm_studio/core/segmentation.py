@@ -186,18 +186,25 @@ def segment(text: str) -> str:
 
 # --- corpus-level figures -------------------------------------------------------------------
 
-_WORD_TOKEN_RE = re.compile(r"[^\W\d_]")
+# A whitespace token holding a letter, matched from its first character: one match per such
+# token, found by the regex engine in one call (the cleaning workers count these for every
+# document, and a Python loop over tokens cost a third of their time).
+_LETTER_TOKEN_RE = re.compile(r"(?<!\S)\S*?[^\W\d_]\S*")
+
+
+def word_tokens(text: str) -> int:
+    """Whitespace tokens with a letter ("word tokens")."""
+    return len(_LETTER_TOKEN_RE.findall(text))
 
 
 def joined_counts(texts: Iterable[str]) -> tuple[int, int]:
     """(word tokens, of which joined by "_"): word tokens are whitespace tokens with a letter."""
     words = joined = 0
     for text in texts:
-        for token in text.split():
-            if _WORD_TOKEN_RE.search(token):
-                words += 1
-                if "_" in token and JOINED_RE.search(token):
-                    joined += 1
+        words += word_tokens(text)
+        if "_" in text:  # a token with letter_letter holds a letter: it is a word token
+            joined += sum(1 for token in text.split()
+                          if "_" in token and JOINED_RE.search(token))
     return words, joined
 
 

@@ -75,6 +75,7 @@ from lstm_studio.core.wording import plural
 SAMPLE = 5000  # documents the automatic segmentation decision looks at
 RAW_SPLITS: tuple[str | None, ...] = (None, "train", "valid", "test")
 EXAMPLES = 20  # dropped documents the report names
+FLUSH_TOKENS = 1 << 20  # token ids buffered before a write
 # The total a store may read: disk, not memory, bounds it, so the in-memory budget (1 GB by
 # default) would refuse exactly the corpora the store is for.
 STORE_TOTAL_BYTES = 1 << 40
@@ -137,6 +138,7 @@ class _Writer:
         self.tokens = open(folder / TOKENS[0], "wb")  # noqa: SIM115  (closed in finish/close)
         self.members = open(folder / "members.txt", "w", encoding="utf-8")  # noqa: SIM115
         self.lexicon: dict[str, int] = {}
+        self.buffer = array("I")  # token ids not yet written
         self._next_id = count().__next__
         self.offsets = array("q", [0])
         self.columns: dict[str, array] = {
@@ -149,9 +151,11 @@ class _Writer:
     def add(self, text: str, label: int, raw_split: int, drop: int, source: int, line: int,
             offset: int, member: str | None) -> None:
         lexicon, next_id = self.lexicon, self._next_id
-        ids = array("I", [lexicon[word] if word in lexicon
-                          else lexicon.setdefault(word, next_id()) for word in text.split()])
-        ids.tofile(self.tokens)
+        ids = [lexicon[word] if word in lexicon else lexicon.setdefault(word, next_id())
+               for word in text.split()]
+        self.buffer.extend(ids)
+        if len(self.buffer) >= FLUSH_TOKENS:
+            self.flush()
         self.total += len(ids)
         self.offsets.append(self.total)
         columns = self.columns
@@ -168,7 +172,12 @@ class _Writer:
             self.members.write(member + "\n")
             self.member_count += 1
 
+    def flush(self) -> None:
+        self.buffer.tofile(self.tokens)
+        self.buffer = array("I")
+
     def close(self) -> None:
+        self.flush()
         self.tokens.close()
         self.members.close()
 

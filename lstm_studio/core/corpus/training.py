@@ -26,8 +26,8 @@ from lstm_studio.core.data_plan import (
     HOLDOUT_FRACTION,
     DataPlan,
     check_labels,
+    holdout_from_groups,
     holdout_note,
-    holdout_positions,
     max_len_note,
     unscored_note,
 )
@@ -167,7 +167,11 @@ def plan_from_store(store: TokenStore, vocab_config: VocabConfig, train_config: 
     if task == "classify":
         valid = valid[np.isin(label_array[valid], known)]
     if not len(valid):
-        keep, held = holdout_positions(labels_of(train), HOLDOUT_FRACTION, train_config.seed)
+        train_labels = label_array[train]
+        groups = {(names[value] if value >= 0 else None):
+                  np.flatnonzero(train_labels == value).tolist()
+                  for value in np.unique(train_labels).tolist()}
+        keep, held = holdout_from_groups(groups, HOLDOUT_FRACTION, train_config.seed)
         train, valid = train[np.asarray(keep, dtype=np.int64)], train[
             np.asarray(held, dtype=np.int64)]
         notes.append(holdout_note(len(valid), train_config.seed))
