@@ -81,7 +81,7 @@ def child_train(path: str, store: str, seconds: float, threads: int) -> dict:
     first: list[float] = []
 
     class FirstStep(TrainerCallback):
-        def on_step_end(self, trainer, event) -> None:  # noqa: ANN001
+        def on_step_end(self, trainer, event) -> None:
             if not first:
                 first.append(time.monotonic() - STARTED)
 

@@ -14,7 +14,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lstm_studio.commands import quality_args
 from lstm_studio.commands.common import StderrBar
@@ -39,9 +39,13 @@ from lstm_studio.core.config import (
     TrainConfig,
     VocabConfig,
 )
+from lstm_studio.core.dataset import Dataset
 from lstm_studio.core.errors import ConfigError
 from lstm_studio.core.paths import user_data_dir
 from lstm_studio.core.project import Project
+
+if TYPE_CHECKING:
+    from lstm_studio.core.corpus.choice import TrainingData
 
 DEFAULT_LANG = "vi"
 
@@ -185,11 +189,22 @@ def cleaning_config_from_args(args: argparse.Namespace,
 
 def load_and_clean(args: argparse.Namespace, cleaning: CleaningConfig | None,
                    quiet: bool = False, project: Project | None = None,
-                   data_config: DataConfig | None = None, allow_store: bool = False):
-    """Load the sources (`data_config`'s, else the command line's, else the project's) and
-    clean them, or with `allow_store` prepare their on-disk token store when the data config
-    asks for it (core/corpus/choice.py); returns (dataset or store, data config, TrainingData,
-    cleaning config as applied: "auto" decided, table filled in)."""
+                   data_config: DataConfig | None = None):
+    """Load the sources (`data_config`'s, else the command line's, else the project's) into
+    memory and clean them; returns (dataset, data config, TrainingData, cleaning config as
+    applied: "auto" decided, table filled in)."""
+    prepared, data_config = load_for_train(args, cleaning, quiet, project, data_config,
+                                           allow_store=False)
+    assert isinstance(prepared.corpus, Dataset)
+    return prepared.corpus, data_config, prepared, prepared.cleaning
+
+
+def load_for_train(args: argparse.Namespace, cleaning: CleaningConfig | None,
+                   quiet: bool = False, project: Project | None = None,
+                   data_config: DataConfig | None = None, allow_store: bool = True
+                   ) -> tuple[TrainingData, DataConfig]:
+    """`load_and_clean`, or with `allow_store` the on-disk token store when the data config
+    (or `--store`) asks for it (core/corpus/choice.py); says what cleaning did on stderr."""
     from lstm_studio.commands.data import data_config_from_args
     from lstm_studio.core.corpus.choice import load_for_training
 
@@ -209,7 +224,7 @@ def load_and_clean(args: argparse.Namespace, cleaning: CleaningConfig | None,
                   + f" from {' and '.join(prepared.filtered_splits)}", file=sys.stderr)
         if prepared.segmentation:
             print(f"Word segmentation: {prepared.segmentation}", file=sys.stderr)
-    return prepared.corpus, data_config, prepared, prepared.cleaning
+    return prepared, data_config
 
 
 def _given_only(values: dict[str, Any]) -> dict[str, Any]:

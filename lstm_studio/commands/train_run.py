@@ -28,7 +28,7 @@ from lstm_studio.commands.train import (
     configs_from_args,
     default_model_path,
     given_settings,
-    load_and_clean,
+    load_for_train,
 )
 from lstm_studio.commands.train_progress import TrainingProgress
 from lstm_studio.core.config import validate_model_settings, validate_training
@@ -121,9 +121,9 @@ def _new_job(args: argparse.Namespace) -> dict[str, Any]:
                 checkpoint_minutes=_minutes(args))
             dist_launch.note_run(str(session.dir.path))
         with session.recording() if session is not None else contextlib.nullcontext():
-            dataset, data, prepared, applied = load_and_clean(
-                args, cleaning, quiet=args.json, project=project, data_config=data_config,
-                allow_store=True)
+            prepared, data = load_for_train(args, cleaning, quiet=args.json, project=project,
+                                            data_config=data_config)
+            dataset, applied = prepared.corpus, prepared.cleaning
             if prepared.store is not None:
                 extra["store"] = prepared.store
             options = RunOptions(session=session, world=world, stop_signal=stop,

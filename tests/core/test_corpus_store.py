@@ -25,8 +25,11 @@ from lstm_studio.core.errors import Cancelled, DataError
 from lstm_studio.core.progress import Progress
 from lstm_studio.core.readers import load_configured
 
-VI_WORDS = ("món ăn ngon quá nhân_viên phục_vụ thân_thiện giá rẻ không gian đẹp sẽ quay lại "
-            "đồ uống dở tệ chán thất_vọng bẩn chậm đắt không bao_giờ").split()
+VI_WORDS = (
+    "món", "ăn", "ngon", "quá", "nhân_viên", "phục_vụ", "thân_thiện", "giá", "rẻ", "không",
+    "gian", "đẹp", "sẽ", "quay", "lại", "đồ", "uống", "dở", "tệ", "chán", "thất_vọng", "bẩn",
+    "chậm", "đắt", "không", "bao_giờ",
+)
 EN_REVIEWS = ("The food was great and the staff were very friendly indeed",
               "Terrible service, cold food and a rude waiter, never again")
 
@@ -166,7 +169,7 @@ def test_a_full_disk_removes_the_partial_store_and_says_why(
     calls = {"n": 0}
     original = build_module._Writer.add
 
-    def add(self, *args, **kwargs) -> None:  # noqa: ANN001
+    def add(self, *args, **kwargs) -> None:
         calls["n"] += 1
         if calls["n"] == 250:
             raise OSError(errno.ENOSPC, "No space left on device")
