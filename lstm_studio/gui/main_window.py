@@ -27,6 +27,7 @@ from lstm_studio.gui import dialogs, settings
 from lstm_studio.gui.clean.tab import CleanTab
 from lstm_studio.gui.data.tab import DataTab
 from lstm_studio.gui.inspect.tab import InspectTab
+from lstm_studio.gui.memory import prefer_gui_thread
 from lstm_studio.gui.project_restore import ProjectRestorer
 from lstm_studio.gui.state import AppState
 from lstm_studio.gui.tab_contract import ClosingTab, ProjectStateTab, ShutdownTab
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        prefer_gui_thread()  # workers must not starve the window's painting of the GIL
         self.state = AppState(self)
         self._restore_options()
         self.project_path: str | None = None

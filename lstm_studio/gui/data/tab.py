@@ -8,6 +8,8 @@ running. A failed or cancelled load leaves the previous dataset in place.
 
 from __future__ import annotations
 
+import importlib
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +52,26 @@ if TYPE_CHECKING:
 
 SHOWN_CHARS = 100_000  # of a selected document (a whole novel-length review is still shown)
 FILE_FILTERS = ("Datasets (*.csv *.tsv *.jsonl *.json *.txt *.zip *.ft);;All files (*)")
+# What the loading and vocabulary workers import on first use.
+WORKER_MODULES = ("lstm_studio.core.readers", "lstm_studio.core.summary",
+                  "lstm_studio.core.vocab")
+
+
+def warm_worker_modules() -> threading.Thread:
+    """Import the workers' modules in a daemon thread while the window sits idle.
+
+    Imported for the first time inside a worker that is also reading 200,000 documents, they
+    made the first 100-150 ms of the load a stall (measured with
+    bench/bench_gui_big_corpus.py); imported ahead, nothing is left to do then.
+    """
+
+    def run() -> None:
+        for name in WORKER_MODULES:
+            importlib.import_module(name)
+
+    thread = threading.Thread(target=run, name="warm-worker-modules", daemon=True)
+    thread.start()
+    return thread
 
 
 @dataclass
@@ -103,6 +125,7 @@ class DataTab(QWidget):
         self._raw: Dataset | None = None
         self._build()
         self.task_bar.follow_slot(self._loading)
+        QTimer.singleShot(0, self, warm_worker_modules)
 
     @property
     def last_error(self) -> str | None:

@@ -7,6 +7,7 @@ result for data replaced meanwhile is dropped."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -57,6 +58,7 @@ class VocabOutcome:
     config: VocabConfig
     sentences: list[str]
     length_bins: tuple[list[float], list[int]]
+    train_labels: dict[str, int]  # training documents per label, for the imbalance note
 
 
 def build_vocabulary(dataset: Dataset, config: VocabConfig, progress: Progress | None,
@@ -74,7 +76,10 @@ def build_vocabulary(dataset: Dataset, config: VocabConfig, progress: Progress |
     stats = vocabulary_stats(vocab, train, valid)
     report(progress, 2, 2, "Done")
     sentences = [EXAMPLE, *valid[:SENTENCE_CHOICES // 2], *train[:SENTENCE_CHOICES // 2]]
-    return VocabOutcome(vocab, stats, config, sentences, histogram(stats.lengths))
+    # counted here, not on the GUI thread: a pass over 200,000 documents is a visible stall
+    labels = Counter(d.label for d in dataset.documents
+                     if d.split == "train" and d.label is not None)
+    return VocabOutcome(vocab, stats, config, sentences, histogram(stats.lengths), dict(labels))
 
 
 class VocabTab(QWidget):
@@ -248,7 +253,7 @@ class VocabTab(QWidget):
         self.sentence.setCurrentText(current or (outcome.sentences[0] if outcome.sentences
                                                  else ""))
         self.show_sentence(self.sentence.currentText())
-        self.imbalance.show_dataset(self.state.training_dataset())
+        self.imbalance.show_counts(outcome.train_labels)
         self.state.set_vocabulary(outcome.vocab)
         self.built.emit()
 
