@@ -37,6 +37,7 @@ from lstm_studio.core.dataset import SPLITS, Dataset
 from lstm_studio.core.progress import Progress
 from lstm_studio.core.wording import plural
 from lstm_studio.gui import dialogs, settings
+from lstm_studio.gui.data.cache_line import CacheLine
 from lstm_studio.gui.memory import collector_paused, settle
 from lstm_studio.gui.state import AppState
 from lstm_studio.gui.widgets.charts import GroupedBarChart, HistogramChart, histogram
@@ -206,10 +207,16 @@ class DataTab(QWidget):
         right.addWidget(self.length_chart)
         right.addWidget(self.split_panel)
         right.setSizes([230, 230, 300])
+        self.cache_line = CacheLine()
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(right, 1)
+        side_layout.addWidget(self.cache_line)
 
         main = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(left)
-        main.addWidget(right)
+        main.addWidget(side)
         main.setSizes([760, 480])
         layout.addWidget(main, 1)
 
@@ -368,3 +375,4 @@ class DataTab(QWidget):
 
     def shutdown(self) -> None:
         self._loading.shutdown()
+        self.cache_line.shutdown()
