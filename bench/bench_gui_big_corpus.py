@@ -50,6 +50,8 @@ def main() -> int:
     corpus = write_reviews_jsonl(folder / "big.jsonl", args.documents)
     written_s = time.perf_counter() - began
 
+    from PySide6.QtCore import QEventLoop
+
     from lstm_studio.app import create_application
 
     app = create_application()
@@ -93,10 +95,12 @@ def main() -> int:
         window.tabs.setCurrentWidget(clean_tab)
         app.processEvents()
 
-    def show_vocabulary() -> None:
-        run_task(lambda done: (window.tabs.setCurrentWidget(vocab_tab),
-                               vocab_tab.build_vocabulary(on_done=done))[1],
-                 "vocabulary", 1200, vocab_tab)
+    def show_vocabulary() -> None:  # shown with new data, the tab builds by itself
+        loop = QEventLoop()
+        vocab_tab.built.connect(loop.quit)
+        window.tabs.setCurrentWidget(vocab_tab)
+        loop.exec()
+        vocab_tab.built.disconnect(loop.quit)
 
     def clean() -> None:
         window.tabs.setCurrentWidget(clean_tab)
