@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from big_corpus import marker, write_reviews_jsonl
 from drops import drop
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 
 DOCUMENTS = 200_000
 STALL_LIMIT_MS = 100.0
@@ -61,6 +61,21 @@ def walk_through(window: Any, qtbot: Any, corpus: Path) -> None:
     assert tab.model.data(tab.model.index(last, 0)) == DOCUMENTS
     viewport = tab.table.viewport()
     assert tab.table.rowAt(viewport.height() - 2) == DOCUMENTS - 1
+
+    # Sorting and filtering 200,000 rows run in the background; the old rows stay till then.
+    tab.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+    qtbot.waitUntil(lambda: not tab.is_filtering(), timeout=60_000)
+    lowered = tab.model.index_data.lowered
+    sample = [lowered[tab.model.document_number(r)] for r in range(0, DOCUMENTS, 997)]
+    assert sample == sorted(sample, reverse=True)
+    tab.search.setText(marker(DOCUMENTS - 1))
+    tab.apply_filter()
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=60_000)
+    assert tab.shown_label.text() == f"1 of {DOCUMENTS:,} shown"
+    tab.search.clear()
+    tab.apply_filter()
+    tab.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # dataset order: at once
+    assert tab.model.rowCount() == DOCUMENTS and tab.model.document_number(0) == 0
 
     clean = window.tab("Clean")
     window.tabs.setCurrentWidget(clean)

@@ -41,7 +41,12 @@ from lstm_studio.gui.data.cache_line import CacheLine
 from lstm_studio.gui.memory import collector_paused, settle
 from lstm_studio.gui.state import AppState
 from lstm_studio.gui.widgets.charts import GroupedBarChart, HistogramChart, histogram
-from lstm_studio.gui.widgets.document_model import ALL, DocumentIndex, DocumentTableModel
+from lstm_studio.gui.widgets.document_model import (
+    ALL,
+    DocumentIndex,
+    DocumentTableModel,
+    RowQuery,
+)
 from lstm_studio.gui.widgets.imbalance_note import ImbalanceNote
 from lstm_studio.gui.widgets.split_panel import SplitPanel
 from lstm_studio.gui.widgets.task_bar import TaskBar
@@ -123,6 +128,8 @@ class DataTab(QWidget):
         # Loading and re-splitting share one slot: either replaces the dataset, so a new one
         # must retire the one running.
         self._loading = TaskSlot(self, "Loading", "Cannot open dataset")
+        # Filtering and sorting more than SYNC_ROWS documents: a new query retires the last.
+        self._rows = TaskSlot(self, "Filtering", "Cannot filter the table")
         self._raw: Dataset | None = None
         self._build()
         self.task_bar.follow_slot(self._loading)
@@ -168,6 +175,8 @@ class DataTab(QWidget):
         filters.addWidget(self.shown_label)
 
         self.model = DocumentTableModel(self)
+        self.model.set_runner(self._compute_rows)
+        self.model.modelReset.connect(self._update_shown)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -350,7 +359,24 @@ class DataTab(QWidget):
         self._filter_timer.stop()
         self.model.set_filter(self.search.text(), self.label_filter.currentData() or ALL,
                               self.split_filter.currentData() or ALL)
+        self._update_shown()
+
+    def _update_shown(self) -> None:
         self.shown_label.setText(f"{self.model.rowCount():,} of {self.model.total():,} shown")
+
+    def _compute_rows(self, index: DocumentIndex, query: RowQuery,
+                      deliver: Callable[[list[int]], None]) -> None:
+        """The table's rows for a big dataset, computed in the background."""
+
+        def work(progress: Progress, emit: object) -> list[int]:
+            with collector_paused():  # the merge allocates a list per row
+                return query.rows(index, progress)
+
+        self._rows.start(work, deliver)
+
+    def is_filtering(self) -> bool:
+        """Rows for the latest search, filter or sort are still being computed."""
+        return self._rows.is_busy()
 
     def _on_selection(self, selected: QItemSelection, deselected: QItemSelection) -> None:
         rows = self.table.selectionModel().selectedRows()
@@ -375,4 +401,5 @@ class DataTab(QWidget):
 
     def shutdown(self) -> None:
         self._loading.shutdown()
+        self._rows.shutdown()
         self.cache_line.shutdown()
