@@ -175,7 +175,7 @@ class DataTab(QWidget):
         filters.addWidget(self.shown_label)
 
         self.model = DocumentTableModel(self)
-        self.model.set_runner(self._compute_rows)
+        self.model.set_runner(self._compute_rows, self._rows.cancel)
         self.model.modelReset.connect(self._update_shown)
         self.table = QTableView()
         self.table.setModel(self.model)

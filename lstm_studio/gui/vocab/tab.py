@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from lstm_studio.core.vocab import VocabStats, Vocabulary
 
 SENTENCE_CHOICES = 60
+AUTO_BUILD_DELAY_MS = 150
 # First choice in the sentence box: a review with a made-up word, so <unk> shows as on the
 # lecture's slide (validation sentences follow; they are where unknown words occur).
 EXAMPLE = "Nhân_viên phục_vụ nhiệt_tình , món phở_gà ngon tuyệt_cú_mèo !"
@@ -100,7 +101,9 @@ class VocabTab(QWidget):
         self.task_bar.follow_slot(self._building)
         self._auto = QTimer(self)
         self._auto.setSingleShot(True)
-        self._auto.setInterval(0)
+        # A moment after the tab is shown, so its first paint does not compete with the
+        # build's worker for the GIL (with 200,000 documents that paint took 100 ms).
+        self._auto.setInterval(AUTO_BUILD_DELAY_MS)
         self._auto.timeout.connect(lambda: self.build_vocabulary())
         state.dataset_changed.connect(self._on_data_changed)
         state.cleaning_changed.connect(self._on_data_changed)

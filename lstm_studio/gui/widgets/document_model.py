@@ -147,10 +147,13 @@ class DocumentTableModel(QAbstractTableModel):
         self._rows: list[int] = []
         self._query = RowQuery()
         self._runner: RowRunner | None = None
+        self._cancel: Callable[[], None] | None = None
 
-    def set_runner(self, runner: RowRunner | None) -> None:
-        """Compute the rows of more than SYNC_ROWS documents with `runner` (a worker)."""
-        self._runner = runner
+    def set_runner(self, runner: RowRunner | None,
+                   cancel: Callable[[], None] | None = None) -> None:
+        """Compute the rows of more than SYNC_ROWS documents with `runner` (a worker);
+        `cancel()` stops one still running when a cheap query replaces it."""
+        self._runner, self._cancel = runner, cancel
 
     # --- data -----------------------------------------------------------------------------
     def set_index(self, index: DocumentIndex) -> None:
@@ -193,6 +196,8 @@ class DocumentTableModel(QAbstractTableModel):
         """Show the rows of the current query: now when cheap, else from the runner."""
         index, query = self._index, self._query
         if self._runner is None or len(index) <= SYNC_ROWS or query.trivial():
+            if self._cancel is not None:
+                self._cancel()  # a sort still running would only compete for the GIL
             self._install(query.rows(index))
             return
         if reset_now:  # a new dataset: the old rows point into the old one
