@@ -41,6 +41,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "neurons",
     "search",
     "word2vec",
+    "cache",
 )
 
 

@@ -8,6 +8,8 @@ running. A failed or cancelled load leaves the previous dataset in place.
 
 from __future__ import annotations
 
+import importlib
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,10 +37,16 @@ from lstm_studio.core.dataset import SPLITS, Dataset
 from lstm_studio.core.progress import Progress
 from lstm_studio.core.wording import plural
 from lstm_studio.gui import dialogs, settings
+from lstm_studio.gui.data.cache_line import CacheLine
 from lstm_studio.gui.memory import collector_paused, settle
 from lstm_studio.gui.state import AppState
 from lstm_studio.gui.widgets.charts import GroupedBarChart, HistogramChart, histogram
-from lstm_studio.gui.widgets.document_model import ALL, DocumentIndex, DocumentTableModel
+from lstm_studio.gui.widgets.document_model import (
+    ALL,
+    DocumentIndex,
+    DocumentTableModel,
+    RowQuery,
+)
 from lstm_studio.gui.widgets.imbalance_note import ImbalanceNote
 from lstm_studio.gui.widgets.split_panel import SplitPanel
 from lstm_studio.gui.widgets.task_bar import TaskBar
@@ -50,6 +58,26 @@ if TYPE_CHECKING:
 
 SHOWN_CHARS = 100_000  # of a selected document (a whole novel-length review is still shown)
 FILE_FILTERS = ("Datasets (*.csv *.tsv *.jsonl *.json *.txt *.zip *.ft);;All files (*)")
+# What the loading and vocabulary workers import on first use.
+WORKER_MODULES = ("lstm_studio.core.readers", "lstm_studio.core.summary",
+                  "lstm_studio.core.vocab")
+
+
+def warm_worker_modules() -> threading.Thread:
+    """Import the workers' modules in a daemon thread while the window sits idle.
+
+    Imported for the first time inside a worker that is also reading 200,000 documents, they
+    made the first 100-150 ms of the load a stall (measured with
+    bench/bench_gui_big_corpus.py); imported ahead, nothing is left to do then.
+    """
+
+    def run() -> None:
+        for name in WORKER_MODULES:
+            importlib.import_module(name)
+
+    thread = threading.Thread(target=run, name="warm-worker-modules", daemon=True)
+    thread.start()
+    return thread
 
 
 @dataclass
@@ -100,9 +128,12 @@ class DataTab(QWidget):
         # Loading and re-splitting share one slot: either replaces the dataset, so a new one
         # must retire the one running.
         self._loading = TaskSlot(self, "Loading", "Cannot open dataset")
+        # Filtering and sorting more than SYNC_ROWS documents: a new query retires the last.
+        self._rows = TaskSlot(self, "Filtering", "Cannot filter the table")
         self._raw: Dataset | None = None
         self._build()
         self.task_bar.follow_slot(self._loading)
+        QTimer.singleShot(0, self, warm_worker_modules)
 
     @property
     def last_error(self) -> str | None:
@@ -144,6 +175,8 @@ class DataTab(QWidget):
         filters.addWidget(self.shown_label)
 
         self.model = DocumentTableModel(self)
+        self.model.set_runner(self._compute_rows, self._rows.cancel)
+        self.model.modelReset.connect(self._update_shown)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -183,10 +216,16 @@ class DataTab(QWidget):
         right.addWidget(self.length_chart)
         right.addWidget(self.split_panel)
         right.setSizes([230, 230, 300])
+        self.cache_line = CacheLine()
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(right, 1)
+        side_layout.addWidget(self.cache_line)
 
         main = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(left)
-        main.addWidget(right)
+        main.addWidget(side)
         main.setSizes([760, 480])
         layout.addWidget(main, 1)
 
@@ -320,7 +359,24 @@ class DataTab(QWidget):
         self._filter_timer.stop()
         self.model.set_filter(self.search.text(), self.label_filter.currentData() or ALL,
                               self.split_filter.currentData() or ALL)
+        self._update_shown()
+
+    def _update_shown(self) -> None:
         self.shown_label.setText(f"{self.model.rowCount():,} of {self.model.total():,} shown")
+
+    def _compute_rows(self, index: DocumentIndex, query: RowQuery,
+                      deliver: Callable[[list[int]], None]) -> None:
+        """The table's rows for a big dataset, computed in the background."""
+
+        def work(progress: Progress, emit: object) -> list[int]:
+            with collector_paused():  # the merge allocates a list per row
+                return query.rows(index, progress)
+
+        self._rows.start(work, deliver)
+
+    def is_filtering(self) -> bool:
+        """Rows for the latest search, filter or sort are still being computed."""
+        return self._rows.is_busy()
 
     def _on_selection(self, selected: QItemSelection, deselected: QItemSelection) -> None:
         rows = self.table.selectionModel().selectedRows()
@@ -345,3 +401,5 @@ class DataTab(QWidget):
 
     def shutdown(self) -> None:
         self._loading.shutdown()
+        self._rows.shutdown()
+        self.cache_line.shutdown()

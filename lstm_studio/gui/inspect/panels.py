@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lstm_studio.core.dataset import Dataset
+from lstm_studio.core.dataset import Dataset, Document
 
 SOURCES = {"trained": "Trained / loaded model", "checkpoint": "Model file…",
            "fresh": "Fresh untrained model", "toy": "Toy cell (lecture)"}
@@ -134,8 +134,20 @@ class SentenceBar(QWidget):
         self.examples.addItem("Pick a document…", None)
         if dataset is None:
             return
-        for split in ("test", "valid", "train"):
-            for doc in dataset.split(split)[:EXAMPLES_PER_SPLIT]:
+        order = ("test", "valid", "train")
+        # One pass that stops once every split has its examples: this runs on the GUI thread
+        # whenever data arrives, and scanning 200,000 documents per split was a stall.
+        picked: dict[str, list[Document]] = {split: [] for split in order}
+        wanted = EXAMPLES_PER_SPLIT * len(order)
+        for doc in dataset.documents:
+            chosen = picked.get(doc.split)
+            if chosen is not None and len(chosen) < EXAMPLES_PER_SPLIT:
+                chosen.append(doc)
+                wanted -= 1
+                if not wanted:
+                    break
+        for split in order:
+            for doc in picked[split]:
                 label = f"[{doc.label}] " if doc.label else ""
                 self.add_example(f"{split} {label}{doc.text}", doc.text)
 

@@ -89,8 +89,9 @@ class InspectTab(QWidget):
             lambda busy: self.walk.view.gradients.measure.setEnabled(not busy))
         state.model_changed.connect(self._on_model_changed)
         state.inspect_requested.connect(self.inspect_text)
+        self._examples_stale = False
         for signal in (state.dataset_changed, state.cleaning_changed):
-            signal.connect(self._fill_examples)
+            signal.connect(self._on_data_changed)
         self._fill_examples()
         self._on_model_changed()
 
@@ -198,12 +199,23 @@ class InspectTab(QWidget):
                 return
             widget = parent
 
+    def _on_data_changed(self) -> None:
+        """Pick the example documents now if the tab is on screen, else when it is next shown:
+        with 200,000 documents and a split missing, picking them scans the whole dataset on
+        the GUI thread, which the Data tab's load must not pay for."""
+        self._examples_stale = True
+        if self.isVisible():
+            self._fill_examples()
+
     def _fill_examples(self) -> None:
+        self._examples_stale = False
         self.sentence_bar.fill_examples(self.state.training_dataset())
 
     # --- tracing -----------------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        if self._examples_stale:
+            self._fill_examples()
         if not self._started:  # first look: trace now (torch loads here, not at startup)
             self._started = True
             QTimer.singleShot(0, self, self.retrace)
@@ -312,6 +324,8 @@ class InspectTab(QWidget):
     def self_test_stage(self) -> str:
         """Trace a sentence through this tab's own code path and compare with the core."""
         self.set_source("trained" if self.state.model is not None else "fresh", retrace=False)
+        if self._examples_stale:
+            self._fill_examples()
         if not self.sentence_bar.text().strip():  # a real document when one is loaded
             first = self.sentence_bar.first_example()
             self.sentence_bar.sentence.setText(first or DEFAULT_SENTENCE)

@@ -7,6 +7,7 @@ result for data replaced meanwhile is dropped."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from lstm_studio.core.vocab import VocabStats, Vocabulary
 
 SENTENCE_CHOICES = 60
+AUTO_BUILD_DELAY_MS = 150
 # First choice in the sentence box: a review with a made-up word, so <unk> shows as on the
 # lecture's slide (validation sentences follow; they are where unknown words occur).
 EXAMPLE = "Nhân_viên phục_vụ nhiệt_tình , món phở_gà ngon tuyệt_cú_mèo !"
@@ -57,6 +59,7 @@ class VocabOutcome:
     config: VocabConfig
     sentences: list[str]
     length_bins: tuple[list[float], list[int]]
+    train_labels: dict[str, int]  # training documents per label, for the imbalance note
 
 
 def build_vocabulary(dataset: Dataset, config: VocabConfig, progress: Progress | None,
@@ -74,7 +77,10 @@ def build_vocabulary(dataset: Dataset, config: VocabConfig, progress: Progress |
     stats = vocabulary_stats(vocab, train, valid)
     report(progress, 2, 2, "Done")
     sentences = [EXAMPLE, *valid[:SENTENCE_CHOICES // 2], *train[:SENTENCE_CHOICES // 2]]
-    return VocabOutcome(vocab, stats, config, sentences, histogram(stats.lengths))
+    # counted here, not on the GUI thread: a pass over 200,000 documents is a visible stall
+    labels = Counter(d.label for d in dataset.documents
+                     if d.split == "train" and d.label is not None)
+    return VocabOutcome(vocab, stats, config, sentences, histogram(stats.lengths), dict(labels))
 
 
 class VocabTab(QWidget):
@@ -95,7 +101,9 @@ class VocabTab(QWidget):
         self.task_bar.follow_slot(self._building)
         self._auto = QTimer(self)
         self._auto.setSingleShot(True)
-        self._auto.setInterval(0)
+        # A moment after the tab is shown, so its first paint does not compete with the
+        # build's worker for the GIL (with 200,000 documents that paint took 100 ms).
+        self._auto.setInterval(AUTO_BUILD_DELAY_MS)
         self._auto.timeout.connect(lambda: self.build_vocabulary())
         state.dataset_changed.connect(self._on_data_changed)
         state.cleaning_changed.connect(self._on_data_changed)
@@ -248,7 +256,7 @@ class VocabTab(QWidget):
         self.sentence.setCurrentText(current or (outcome.sentences[0] if outcome.sentences
                                                  else ""))
         self.show_sentence(self.sentence.currentText())
-        self.imbalance.show_dataset(self.state.training_dataset())
+        self.imbalance.show_counts(outcome.train_labels)
         self.state.set_vocabulary(outcome.vocab)
         self.built.emit()
 

@@ -5,12 +5,22 @@ length) is computed once in `DocumentIndex.build`, which runs in the loading wor
 swapping in a new dataset on the GUI thread is only a model reset. Filtering is done in the
 model on those precomputed arrays (a substring test per row, ~20 ms for 50,000 reviews)
 instead of a QSortFilterProxyModel calling `data()` for every row.
+
+Which rows are shown, in which order, is a `RowQuery` (search text, label, split, sort) and
+`RowQuery.rows(index)` is a pure function of it. Up to `SYNC_ROWS` documents it runs on the
+GUI thread as the user types or clicks a header. Above that, a model given a background
+runner (`set_runner`, the Data tab's TaskSlot) asks for the rows there and keeps showing the
+previous ones until they come: sorting 200,000 previews is ~200 ms of C code holding the GIL,
+so it is done in slices merged in Python, where the GUI thread gets the GIL back within the
+switch interval.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import heapq
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
@@ -20,6 +30,8 @@ from lstm_studio.core.progress import Progress, report
 PREVIEW_CHARS = 160
 COLUMNS = ("#", "Text", "Label", "Split", "Length", "Source")
 ALL = ""  # filter value meaning "any"
+SYNC_ROWS = 50_000  # up to this many documents, rows are computed on the GUI thread
+CHUNK = 10_000  # documents filtered or sorted in one step (a few ms holding the GIL at most)
 
 
 @dataclass
@@ -47,27 +59,114 @@ class DocumentIndex:
         return len(self.documents)
 
 
+@dataclass(frozen=True)
+class RowQuery:
+    """What the table shows: a substring of the lower-cased text, a label, a split, an order
+    (column, descending); None keeps dataset order."""
+
+    needle: str = ""
+    label: str = ALL
+    split: str = ALL
+    sort: tuple[int, bool] | None = None
+
+    def trivial(self) -> bool:
+        """Every document in dataset order: computed at once whatever the size."""
+        return (not self.needle and self.label == ALL and self.split == ALL
+                and self.sort in (None, (0, False)))
+
+    def rows(self, index: DocumentIndex, progress: Progress | None = None) -> list[int]:
+        """Positions of the matching documents, in the query's order (safe in a worker: in
+        steps of CHUNK documents, between which a cancelled query stops)."""
+        total = len(index)
+        rows: list[int] = []
+        for start in range(0, total, CHUNK):
+            rows.extend(self._matching(index, range(start, min(start + CHUNK, total))))
+            report(progress, start, total, "Filtering")
+        if self.sort is None or self.sort == (0, False):
+            return rows  # dataset order already
+        column, descending = self.sort
+
+        def tick(done: int) -> None:
+            report(progress, done, len(rows), "Sorting")
+
+        return sorted_in_slices(rows, sort_key(index, column), descending, tick)
+
+    def _matching(self, index: DocumentIndex, numbers: range) -> Sequence[int]:
+        docs = index.documents
+        rows: Sequence[int] = numbers
+        if self.label != ALL:
+            rows = [i for i in rows if (docs[i].label or "") == self.label]
+        if self.split != ALL:
+            rows = [i for i in rows if docs[i].split == self.split]
+        if self.needle:
+            lowered, needle = index.lowered, self.needle
+            rows = [i for i in rows if needle in lowered[i]]
+        return rows
+
+
+def sort_key(index: DocumentIndex, column: int) -> Callable[[int], Any]:
+    docs = index.documents
+    keys: dict[int, Callable[[int], Any]] = {
+        1: index.lowered.__getitem__,
+        2: lambda i: docs[i].label or "",
+        3: lambda i: docs[i].split,
+        4: index.lengths.__getitem__,
+        5: lambda i: docs[i].source,
+    }
+    return keys.get(column, int)
+
+
+def sorted_in_slices(rows: list[int], key: Callable[[int], Any], descending: bool,
+                     tick: Callable[[int], None] | None = None) -> list[int]:
+    """`sorted(rows, key=key, reverse=descending)`, stable, with no single C call longer than
+    sorting CHUNK items: slices are sorted, then merged by a Python-level heap merge;
+    `tick(done)` is called between steps (a cancelled worker's progress raises there)."""
+    if len(rows) <= CHUNK:
+        return sorted(rows, key=key, reverse=descending)
+    slices = []
+    for start in range(0, len(rows), CHUNK):
+        slices.append(sorted(rows[start:start + CHUNK], key=key, reverse=descending))
+        if tick is not None:
+            tick(start // 2)
+    merged: list[int] = []
+    for row in heapq.merge(*slices, key=key, reverse=descending):
+        merged.append(row)
+        if tick is not None and len(merged) % CHUNK == 0:
+            tick((len(rows) + len(merged)) // 2)
+    return merged
+
+
+# Computes a query's rows off the GUI thread and calls back with them (on the GUI thread).
+RowRunner = Callable[[DocumentIndex, RowQuery, Callable[[list[int]], None]], None]
+
+
 class DocumentTableModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._index = DocumentIndex()
         self._rows: list[int] = []
-        self._needle = ""
-        self._label = ALL
-        self._split = ALL
-        self._sort: tuple[int, Qt.SortOrder] | None = None
+        self._query = RowQuery()
+        self._runner: RowRunner | None = None
+        self._cancel: Callable[[], None] | None = None
+
+    def set_runner(self, runner: RowRunner | None,
+                   cancel: Callable[[], None] | None = None) -> None:
+        """Compute the rows of more than SYNC_ROWS documents with `runner` (a worker);
+        `cancel()` stops one still running when a cheap query replaces it."""
+        self._runner, self._cancel = runner, cancel
 
     # --- data -----------------------------------------------------------------------------
     def set_index(self, index: DocumentIndex) -> None:
-        self.beginResetModel()
         self._index = index
-        self._rows = self._filtered_rows()
-        self._apply_sort()
-        self.endResetModel()
+        self._refresh(reset_now=True)
 
     @property
     def index_data(self) -> DocumentIndex:
         return self._index
+
+    @property
+    def query(self) -> RowQuery:
+        return self._query
 
     def total(self) -> int:
         return len(self._index)
@@ -81,51 +180,38 @@ class DocumentTableModel(QAbstractTableModel):
 
     # --- filtering and sorting ------------------------------------------------------------
     def set_filter(self, text: str = "", label: str = ALL, split: str = ALL) -> None:
-        needle = text.strip().lower()
-        if (needle, label, split) == (self._needle, self._label, self._split):
-            return
-        self.beginResetModel()
-        self._needle, self._label, self._split = needle, label, split
-        self._rows = self._filtered_rows()
-        self._apply_sort()
-        self.endResetModel()
-
-    def _filtered_rows(self) -> list[int]:
-        docs = self._index.documents
-        rows: Sequence[int] = range(len(docs))
-        if self._label != ALL:
-            rows = [i for i in rows if (docs[i].label or "") == self._label]
-        if self._split != ALL:
-            rows = [i for i in rows if docs[i].split == self._split]
-        if self._needle:
-            lowered, needle = self._index.lowered, self._needle
-            rows = [i for i in rows if needle in lowered[i]]
-        return list(rows)
+        query = RowQuery(text.strip().lower(), label, split, self._query.sort)
+        if query != self._query:
+            self._query = query
+            self._refresh()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        self.layoutAboutToBeChanged.emit()
-        self._sort = (column, order)
-        self._apply_sort()
-        self.layoutChanged.emit()
+        query = RowQuery(self._query.needle, self._query.label, self._query.split,
+                         (column, order == Qt.SortOrder.DescendingOrder))
+        if query != self._query:
+            self._query = query
+            self._refresh()
 
-    def _apply_sort(self) -> None:
-        if self._sort is None:
+    def _refresh(self, reset_now: bool = False) -> None:
+        """Show the rows of the current query: now when cheap, else from the runner."""
+        index, query = self._index, self._query
+        if self._runner is None or len(index) <= SYNC_ROWS or query.trivial():
+            if self._cancel is not None:
+                self._cancel()  # a sort still running would only compete for the GIL
+            self._install(query.rows(index))
             return
-        column, order = self._sort
-        if column == 0 and order == Qt.SortOrder.AscendingOrder:
-            self._rows.sort()  # dataset order: plain ints, no key function
-            return
-        docs, index = self._index.documents, self._index
-        keys = {
-            0: lambda i: i,
-            1: lambda i: index.lowered[i],
-            2: lambda i: docs[i].label or "",
-            3: lambda i: docs[i].split,
-            4: lambda i: index.lengths[i],
-            5: lambda i: docs[i].source,
-        }
-        self._rows.sort(key=keys.get(column, keys[0]),
-                        reverse=order == Qt.SortOrder.DescendingOrder)
+        if reset_now:  # a new dataset: the old rows point into the old one
+            self._install(list(range(len(index))))
+        self._runner(index, query, lambda rows: self._deliver(index, query, rows))
+
+    def _deliver(self, index: DocumentIndex, query: RowQuery, rows: list[int]) -> None:
+        if index is self._index and query == self._query:  # else asked again meanwhile
+            self._install(rows)
+
+    def _install(self, rows: list[int]) -> None:
+        self.beginResetModel()
+        self._rows = rows
+        self.endResetModel()
 
     # --- Qt model interface ---------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008

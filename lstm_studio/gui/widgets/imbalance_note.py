@@ -6,9 +6,7 @@ only shows them, hidden while the training split is balanced enough.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
-from typing import Any
 
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -29,14 +27,6 @@ class ImbalanceNote(QLabel):
         text = imbalance_warning(labelled)
         self.setText(text or "")
         self.setVisible(text is not None)
-
-    def show_dataset(self, dataset: Any) -> None:
-        """The training split's label counts of a core Dataset (None hides the note)."""
-        if dataset is None:
-            self.show_counts({})
-            return
-        self.show_counts(Counter(doc.label for doc in dataset.documents
-                                 if doc.split == "train" and doc.label is not None))
 
     def is_shown(self) -> bool:
         return not self.isHidden()

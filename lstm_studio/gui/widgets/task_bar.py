@@ -6,7 +6,14 @@ A view hands its TaskSlot to `follow_slot()` once; every task the slot starts th
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QWidget,
+)
 
 from lstm_studio.gui.workers import BackgroundTask, TaskSlot
 
@@ -19,6 +26,10 @@ class TaskBar(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.label = QLabel()
+        # A new step name ("Counting tokens") must not change the tab's layout: that resized
+        # and repainted the charts beside the bar on every progress report.
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.label.setMinimumWidth(120)
         self.bar = QProgressBar()
         self.bar.setTextVisible(True)
         self.bar.setMinimumWidth(140)
@@ -59,7 +70,7 @@ class TaskBar(QWidget):
             self.bar.setRange(0, total)
             self.bar.setValue(min(done, total))
             self.bar.setFormat(f"{done:,} / {total:,}")
-        if what:
+        if what and what != self.label.text():
             self.label.setText(what)
 
     def _on_cancel(self) -> None:
