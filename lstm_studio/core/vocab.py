@@ -130,12 +130,16 @@ class VocabStats:
 
 
 def percentile(values: Sequence[int], fraction: float) -> int:
-    """Nearest-rank percentile (a length that occurs in the data)."""
-    if not values:
+    """Nearest-rank percentile (a length that occurs in the data). A NumPy array is
+    partitioned rather than sorted (the token store passes a million lengths)."""
+    if len(values) == 0:
         return 0
-    ordered = sorted(values)
-    rank = max(1, math.ceil(fraction * len(ordered)))
-    return ordered[rank - 1]
+    rank = max(1, math.ceil(fraction * len(values)))
+    if hasattr(values, "dtype"):
+        import numpy as np
+
+        return int(np.partition(np.asarray(values), rank - 1)[rank - 1])
+    return sorted(values)[rank - 1]
 
 
 def vocabulary_stats(vocab: Vocabulary, train_texts: Iterable[str],

@@ -18,7 +18,7 @@ from lstm_studio.core.corpus import build as build_module
 from lstm_studio.core.corpus.build import prepare_store, store_key
 from lstm_studio.core.corpus.cache import cache_usage, clear_cache, stores_dir
 from lstm_studio.core.corpus.choice import load_for_training, use_store
-from lstm_studio.core.corpus.store import TOKENS
+from lstm_studio.core.corpus.store import TOKENS, TRAIN_COUNTS
 from lstm_studio.core.corpus.training import lm_chunks, plan_from_store
 from lstm_studio.core.data_plan import plan_in_memory
 from lstm_studio.core.errors import Cancelled, DataError
@@ -139,7 +139,8 @@ def test_a_second_start_reuses_the_store_and_a_changed_source_rebuilds_it(
     assert len(changed.store) == len(first.store) + 1
 
 
-@pytest.mark.parametrize("damage", ["truncated tokens", "old version", "no meta", "bad lexicon"])
+@pytest.mark.parametrize("damage", ["truncated tokens", "old version", "no meta", "bad lexicon",
+                                    "no word counts"])
 def test_a_broken_cached_store_is_rebuilt_never_trusted(tmp_path: Path, damage: str) -> None:
     data = DataConfig(sources=_corpus(tmp_path, documents=300))
     store = prepare_store(data, None).store
@@ -155,6 +156,8 @@ def test_a_broken_cached_store_is_rebuilt_never_trusted(tmp_path: Path, damage: 
         (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
     elif damage == "no meta":
         (folder / "meta.json").unlink()
+    elif damage == "no word counts":
+        (folder / TRAIN_COUNTS[0]).unlink()
     else:
         (folder / "lexicon.txt").write_text("one\n", encoding="utf-8")
     again = prepare_store(data, None)

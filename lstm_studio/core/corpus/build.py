@@ -57,8 +57,10 @@ from lstm_studio.core.corpus.store import (
     OFFSETS,
     STORE_VERSION,
     TOKENS,
+    TRAIN_COUNTS,
     BrokenStore,
     TokenStore,
+    count_tokens,
     open_store,
 )
 from lstm_studio.core.corpus.stream import SourceStream, stream_source
@@ -192,6 +194,18 @@ class _Writer:
         with open(self.folder / "lexicon.txt", "w", encoding="utf-8") as handle:
             for word in self.lexicon:
                 handle.write(word + "\n")
+        if self.total:
+            tokens = np.memmap(self.folder / TOKENS[0], dtype=TOKENS[1], mode="r",
+                               shape=(self.total,))
+            wanted = split == SPLITS.index("train")
+            if meta["train_counts_filtered"]:
+                wanted &= drop == 0
+            counts = count_tokens(tokens, np.asarray(self.offsets, dtype=np.int64), wanted,
+                                  len(self.lexicon))
+            del tokens
+        else:
+            counts = np.zeros(len(self.lexicon), dtype=np.int64)
+        counts.astype(TRAIN_COUNTS[1]).tofile(self.folder / TRAIN_COUNTS[0])
         atomic_write_text(self.folder / "meta.json", json.dumps(meta, ensure_ascii=False))
 
 
@@ -408,6 +422,8 @@ def _build(folder: Path, key: str, data: DataConfig, cleaning: CleaningConfig | 
         "data_config": config_to_dict(data),
         "cleaning_config": config_to_dict(clean.config) if clean is not None else None,
         "cleaning": cleaning_meta, "created": time.time(),
+        # the training split's word counts leave out what the filters drop from it
+        "train_counts_filtered": clean is not None and "train" in clean.config.filter_splits,
     }
     writer.finish(split, label, drop, meta)
 

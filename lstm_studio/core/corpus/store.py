@@ -13,6 +13,7 @@ frozen app, and its raw files can be checked by size alone. A store folder holds
                    time, so changing vocabulary settings reuses the store)
     tokens.u32     all documents' word ids, one after another
     offsets.i64    documents + 1 offsets into tokens.u32
+    train_counts.i64  each lexicon word's count in the training split
     label.i32      label index (into meta "labels"), -1 when unlabelled
     split.u8       0 train, 1 valid, 2 test (the sources' split rule and any re-split applied)
     drop.u8        0 kept, 1 "empty", 2 "language": what the cleaning filters say; a dropped
@@ -52,6 +53,9 @@ DOC_ARRAYS: dict[str, tuple[str, str]] = {
 }
 TOKENS = ("tokens.u32", "<u4")
 OFFSETS = ("offsets.i64", "<i8")
+# Word counts of the training split (lexicon order), filtered as meta "train_counts_filtered"
+# says: the vocabulary of a run that keeps the training split whole needs no counting pass.
+TRAIN_COUNTS = ("train_counts.i64", "<i8")
 
 
 class BrokenStore(Exception):
@@ -81,6 +85,7 @@ class TokenStore:
     tokens: np.ndarray
     offsets: np.ndarray
     arrays: dict[str, np.ndarray]
+    counts: np.ndarray | None = None  # train_counts.i64, when written
 
     @property
     def key(self) -> str:
@@ -141,6 +146,14 @@ class TokenStore:
             self._members = text.split("\n")[:-1] if text else []
         return self._members
 
+    def train_counts(self, filter_splits: Sequence[str]) -> np.ndarray | None:
+        """How often each lexicon word occurs in the training split as `selected` gives it
+        for these filters, when the store counted it while being written; else None."""
+        filtered = "train" in filter_splits
+        if self.counts is None or self.meta.get("train_counts_filtered") != filtered:
+            return None
+        return self.counts
+
     def size_bytes(self) -> int:
         return sum(path.stat().st_size for path in self.folder.iterdir() if path.is_file())
 
@@ -175,7 +188,30 @@ def open_store(folder: Path) -> TokenStore:
     lexicon = lexicon_text.split("\n")[:-1] if lexicon_text else []
     if len(lexicon) != words:
         raise BrokenStore(f"its lexicon has {len(lexicon):,} words instead of {words:,}")
-    return TokenStore(folder, meta, lexicon, token_ids, offsets, arrays)
+    counts = None
+    if "train_counts_filtered" in meta:
+        counts = _memmap(folder / TRAIN_COUNTS[0], TRAIN_COUNTS[1], words)
+    return TokenStore(folder, meta, lexicon, token_ids, offsets, arrays, counts)
+
+
+COUNT_BLOCK = 200_000  # documents whose tokens are counted at once (bounds the token mask)
+
+
+def count_tokens(tokens: np.ndarray, offsets: np.ndarray, wanted: np.ndarray,
+                 words: int) -> np.ndarray:
+    """How often each word id occurs in the documents where `wanted` (one bool per document)
+    is true, a block of documents at a time."""
+    counts = np.zeros(words, dtype=np.int64)
+    lengths = np.diff(offsets)
+    for start in range(0, len(wanted), COUNT_BLOCK):
+        stop = min(len(wanted), start + COUNT_BLOCK)
+        block = wanted[start:stop]
+        if not block.any():
+            continue
+        first, last = int(offsets[start]), int(offsets[stop])
+        mask = np.repeat(block, lengths[start:stop])
+        counts += np.bincount(tokens[first:last][mask], minlength=words)
+    return counts
 
 
 def selected(store: TokenStore, split: str, filter_splits: Sequence[str]) -> np.ndarray:

@@ -21,7 +21,7 @@ import numpy as np
 
 from lstm_studio.core.batching import EncodedSet
 from lstm_studio.core.config import TrainConfig, VocabConfig
-from lstm_studio.core.corpus.store import TokenStore, selected
+from lstm_studio.core.corpus.store import TokenStore, count_tokens, selected
 from lstm_studio.core.data_plan import (
     HOLDOUT_FRACTION,
     DataPlan,
@@ -34,8 +34,6 @@ from lstm_studio.core.data_plan import (
 from lstm_studio.core.dataset import Document
 from lstm_studio.core.errors import DataError
 from lstm_studio.core.vocab import Vocabulary, percentile
-
-COUNT_BLOCK = 200_000  # documents whose tokens are counted at once (bounds the token mask)
 
 
 class StoredDocuments(Sequence[Document]):
@@ -104,26 +102,18 @@ class StoredSequences(Sequence[list[int]]):
 
 def count_words(store: TokenStore, indices: np.ndarray) -> np.ndarray:
     """How often each lexicon word occurs in the documents at `indices`."""
-    counts = np.zeros(len(store.lexicon), dtype=np.int64)
     wanted = np.zeros(len(store), dtype=bool)
     wanted[indices] = True
-    lengths = store.lengths()
-    for start in range(0, len(store), COUNT_BLOCK):
-        stop = min(len(store), start + COUNT_BLOCK)
-        block = wanted[start:stop]
-        if not block.any():
-            continue
-        first, last = int(store.offsets[start]), int(store.offsets[stop])
-        mask = np.repeat(block, lengths[start:stop])
-        counts += np.bincount(store.tokens[first:last][mask], minlength=len(counts))
-    return counts
+    return count_tokens(store.tokens, store.offsets, wanted, len(store.lexicon))
 
 
-def store_vocabulary(store: TokenStore, indices: np.ndarray, config: VocabConfig
-                     ) -> tuple[Vocabulary, np.ndarray]:
-    """The vocabulary of the documents at `indices` (the rule of `Vocabulary.build`) and the
-    map from lexicon ids to its ids (unknown words to <unk>)."""
-    counts = count_words(store, indices)
+def store_vocabulary(store: TokenStore, indices: np.ndarray, config: VocabConfig,
+                     counts: np.ndarray | None = None) -> tuple[Vocabulary, np.ndarray]:
+    """The vocabulary of the documents at `indices` (the rule of `Vocabulary.build`), or of
+    words counted already (`counts`), and the map from lexicon ids to its ids (unknown words
+    to <unk>)."""
+    if counts is None:
+        counts = count_words(store, indices)
     present = np.flatnonzero(counts)
     lexicon = store.lexicon
     vocab = Vocabulary.from_counts({lexicon[i]: int(counts[i]) for i in present.tolist()},
@@ -161,6 +151,9 @@ def plan_from_store(store: TokenStore, vocab_config: VocabConfig, train_config: 
         return [names[v] if v >= 0 else None for v in values.tolist()]
 
     train = selected(store, "train", filter_splits)
+    # Word counts of this training split, when the store counted them as it was written
+    # (the counting pass over a million documents costs about a second at every start).
+    counts = store.train_counts(filter_splits)
     labels = check_labels(labels_of(train), task)
     known = np.asarray([names.index(label) for label in labels], dtype=np.int64)
     valid = selected(store, "valid", filter_splits)
@@ -174,6 +167,8 @@ def plan_from_store(store: TokenStore, vocab_config: VocabConfig, train_config: 
         keep, held = holdout_from_groups(groups, HOLDOUT_FRACTION, train_config.seed)
         train, valid = train[np.asarray(keep, dtype=np.int64)], train[
             np.asarray(held, dtype=np.int64)]
+        if counts is not None:
+            counts = counts - count_words(store, valid)
         notes.append(holdout_note(len(valid), train_config.seed))
         if not len(train) or not len(valid):
             raise DataError("Too few documents to hold out a validation split; add more data.")
@@ -185,10 +180,10 @@ def plan_from_store(store: TokenStore, vocab_config: VocabConfig, train_config: 
         test = scorable
 
     vocab_config = replace(vocab_config, lm_specials=vocab_config.lm_specials or task == "lm")
-    vocab, remap = store_vocabulary(store, train, vocab_config)
+    vocab, remap = store_vocabulary(store, train, vocab_config, counts)
     max_len = train_config.max_len or vocab_config.max_len
     if not max_len:
-        max_len = max(1, percentile(store.lengths(train).tolist(), 0.95))
+        max_len = max(1, percentile(store.lengths(train), 0.95))
         notes.append(max_len_note(max_len))
     splits = {"train": train, "valid": valid, "test": test}
     label_index = {names.index(label): i for i, label in enumerate(labels)}
