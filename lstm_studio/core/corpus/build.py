@@ -348,11 +348,8 @@ def _build(folder: Path, key: str, data: DataConfig, cleaning: CleaningConfig | 
     budget = ReadBudget(limits)
     states = [
         _SourceState(path, given, stream_source(path, data, budget),
-                     override_for(path, given, data.split_overrides))
-        for path, given, _note in resolve_targets(data.sources)]
-    for (_path, _given, note), state in zip(resolve_targets(data.sources), states, strict=True):
-        if note:
-            state.notes.append(note)
+                     override_for(path, given, data.split_overrides), notes=[note] if note else [])
+        for path, given, note in resolve_targets(data.sources)]
     stream = _records(states, budget, progress)
     writer = _Writer(folder)
     label_ids: dict[str, int] = {}
