@@ -129,7 +129,7 @@ class VocabStats:
                 "documents": len(self.lengths)}
 
 
-def percentile(values: Sequence[int], fraction: float) -> int:
+def percentile(values: Sequence[int] | Any, fraction: float) -> int:
     """Nearest-rank percentile (a length that occurs in the data). A NumPy array is
     partitioned rather than sorted (the token store passes a million lengths)."""
     if len(values) == 0:
