@@ -12,18 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from fake_stores import fake_stores
 
 from lstm_studio.cli import main
-from lstm_studio.core.corpus.cache import stores_dir
-
-
-def fake_stores(sizes: list[int]) -> Path:
-    folder = stores_dir()
-    for number, size in enumerate(sizes):
-        store = folder / f"store-{number}"
-        store.mkdir()
-        (store / "tokens.bin").write_bytes(b"\0" * size)
-    return folder
 
 
 def test_empty_cache(isolated_user_dirs: Path, capsys: pytest.CaptureFixture[str]) -> None:

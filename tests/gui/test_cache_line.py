@@ -3,19 +3,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from lstm_studio.core.corpus.cache import stores_dir
-
-
-def fake_stores(sizes: list[int]) -> Path:
-    folder = stores_dir()
-    for number, size in enumerate(sizes):
-        store = folder / f"store-{number}"
-        store.mkdir()
-        (store / "tokens.bin").write_bytes(b"\0" * size)
-    return folder
+from fake_stores import fake_stores
 
 
 def test_cache_size_shown_and_cleared(window: Any, qtbot: Any, dialog_responder: Any) -> None:
