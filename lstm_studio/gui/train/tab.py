@@ -174,32 +174,27 @@ class TrainTab(QWidget):
         dataset = self.state.training_dataset()
         if self.is_training() or self.blocker() is not None or dataset is None:
             return None
+        return self.training.start(TrainingInputs(dataset, *self._form_inputs()))
+
+    def _form_inputs(self) -> tuple:
+        """(vocabulary, model, training, cleaning, data) settings a run or a search starts
+        from: the form's, with the language model's specials, and the cleaning replayed at
+        prediction time only if the training text was cleaned with it."""
         model_config, train_config = self.form.model_config(), self.form.train_config()
         vocab_config = self.state.vocab_config
         if model_config.task == "lm" and not vocab_config.lm_specials:
             vocab_config = replace(vocab_config, lm_specials=True)
-        # Only replay cleaning at prediction time if the training text was cleaned with it.
         cleaned = self.state.cleaned
         cleaning = ((getattr(cleaned, "config", None) or self.state.cleaning_config)
                     if cleaned is not None else None)
-        inputs = TrainingInputs(dataset, vocab_config, model_config, train_config, cleaning,
-                                self.state.data_config)
-        return self.training.start(inputs)
+        return vocab_config, model_config, train_config, cleaning, self.state.data_config
 
     # ----- search -----------------------------------------------------------------------------
     def _search_inputs(self) -> tuple | None:
         """What a settings search starts from: the data and the form (None: cannot start)."""
         if self.is_training() or self._settings_blocker() is not None:
             return None
-        model_config, train_config = self.form.model_config(), self.form.train_config()
-        vocab_config = self.state.vocab_config
-        if model_config.task == "lm" and not vocab_config.lm_specials:
-            vocab_config = replace(vocab_config, lm_specials=True)
-        cleaned = self.state.cleaned
-        cleaning = ((getattr(cleaned, "config", None) or self.state.cleaning_config)
-                    if cleaned is not None else None)
-        return (self.state.training_dataset(), vocab_config, model_config, train_config,
-                cleaning, self.state.data_config)
+        return (self.state.training_dataset(), *self._form_inputs())
 
     def apply_search_settings(self, model_config: ModelConfig,
                               train_config: TrainConfig) -> None:
