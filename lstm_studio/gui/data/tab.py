@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,6 +38,7 @@ from lstm_studio.core.progress import Progress
 from lstm_studio.core.wording import plural
 from lstm_studio.gui import dialogs, settings
 from lstm_studio.gui.data.cache_line import CacheLine
+from lstm_studio.gui.data.store_choice import StoreChoice
 from lstm_studio.gui.memory import collector_paused, settle
 from lstm_studio.gui.state import AppState
 from lstm_studio.gui.widgets.charts import GroupedBarChart, HistogramChart, histogram
@@ -217,10 +218,12 @@ class DataTab(QWidget):
         right.addWidget(self.split_panel)
         right.setSizes([230, 230, 300])
         self.cache_line = CacheLine()
+        self.store_choice = StoreChoice(self._set_store)
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
         side_layout.addWidget(right, 1)
+        side_layout.addWidget(self.store_choice)
         side_layout.addWidget(self.cache_line)
 
         main = QSplitter(Qt.Orientation.Horizontal)
@@ -265,8 +268,8 @@ class DataTab(QWidget):
                    on_done: Callable[[bool], None] | None = None) -> BackgroundTask:
         """Load `paths` (replacing the dataset on success); `on_done(ok)` after it ends."""
         paths = [str(p) for p in paths]
-        if config is None:
-            config = DataConfig(sources=paths)
+        if config is None:  # a new source keeps the user's choice of where training reads
+            config = DataConfig(sources=paths, store=self.state.data_config.store)
         config.sources = paths
 
         def work(progress: Progress, emit: object) -> LoadResult:
@@ -320,6 +323,7 @@ class DataTab(QWidget):
         single turn holds the event loop for long."""
         self._raw = result.raw
         self.state.data_config = result.config
+        self.store_choice.show_value(result.config.store)
         self.state.set_dataset(result.dataset)
         self.model.set_index(result.index)
         summary = result.summary
@@ -346,6 +350,9 @@ class DataTab(QWidget):
         self.state.status_message.emit(f"Loaded {plural(summary.documents, 'document')}")
         self.loaded.emit()
         settle()
+
+    def _set_store(self, value: str) -> None:
+        self.state.data_config = replace(self.state.data_config, store=value)
 
     def _update_label_filter(self, labels: list[str]) -> None:
         self.label_filter.blockSignals(True)

@@ -165,6 +165,7 @@ def training_job(inputs: TrainingInputs, closing: threading.Event | None = None
 
     def job(progress: Progress, emit: Emit) -> TrainResult:
         from lstm_studio.core.config import config_to_dict
+        from lstm_studio.core.corpus.choice import load_for_training, use_store
         from lstm_studio.core.pipeline import run_configs, train_model
         from lstm_studio.core.run_session import RunOptions, RunSession
         from lstm_studio.core.runs import RunStore
@@ -189,8 +190,13 @@ def training_job(inputs: TrainingInputs, closing: threading.Event | None = None
 
         try:
             with session.recording():
-                return train_model(inputs.dataset, inputs.vocab_config, inputs.model_config,
-                                   inputs.train_config, cleaning_config=inputs.cleaning_config,
+                corpus, cleaning = inputs.dataset, inputs.cleaning_config
+                if use_store(inputs.data_config):  # the Data tab's "Train from" choice
+                    prepared = load_for_training(inputs.data_config, cleaning, progress,
+                                                 progress)
+                    corpus, cleaning = prepared.corpus, prepared.cleaning
+                return train_model(corpus, inputs.vocab_config, inputs.model_config,
+                                   inputs.train_config, cleaning_config=cleaning,
                                    data_config=inputs.data_config, progress=progress,
                                    on_event=on_event, options=RunOptions(session=session))
         except ShutdownRequested:
