@@ -371,12 +371,10 @@ def _build(folder: Path, key: str, data: DataConfig, cleaning: CleaningConfig | 
 
     pending: deque[list[tuple[int, Any]]] = deque()
     texts = _chunked(all_records(), pending)
+    results: Iterator[list[Any]] = texts  # without cleaning, the texts as read
     if clean is not None:
-        count_workers = default_workers() if workers is None else max(1, workers)
-        results: Iterator[list[Any]] = iter_cleaned(texts, config_to_dict(clean.config),
-                                                    count_workers)
-    else:
-        results = ([text for text in chunk] for chunk in texts)
+        processes = default_workers() if workers is None else max(1, workers)
+        results = iter_cleaned(texts, config_to_dict(clean.config), processes)
     index = 0
     for cleaned in results:
         chunk = pending.popleft()
