@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import torch
 
@@ -52,3 +53,15 @@ def vocab_config(**overrides) -> VocabConfig:
 
 def one_thread() -> None:
     torch.set_num_threads(1)
+
+
+def write_split_files(folder: Path, splits: tuple[tuple[str, int, int], ...]) -> list[str]:
+    """One fastText file per (split, documents, seed), named `<split>.txt` so the split rule
+    reads the split from the name; returns their paths (the sources of a command line)."""
+    paths = []
+    for split, count, seed in splits:
+        path = folder / f"{split}.txt"
+        lines = [f"__label__{d.label} {d.text}" for d in sentiment_documents(count, seed, split)]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        paths.append(str(path))
+    return paths

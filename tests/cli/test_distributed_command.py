@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from train_fixtures import sentiment_documents
+from train_fixtures import write_split_files
 
 from lstm_studio.cli import main
 from lstm_studio.core.run_log import read_log
@@ -30,13 +30,7 @@ needs_gloo = pytest.mark.skipif(not torch.distributed.is_available()
 
 @pytest.fixture
 def reviews(tmp_path: Path) -> list[str]:
-    paths = []
-    for split, count, seed in (("train", 192, 1), ("valid", 64, 2), ("test", 32, 3)):
-        path = tmp_path / f"{split}.txt"
-        lines = [f"__label__{d.label} {d.text}" for d in sentiment_documents(count, seed, split)]
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        paths.append(str(path))
-    return paths
+    return write_split_files(tmp_path, (("train", 192, 1), ("valid", 64, 2), ("test", 32, 3)))
 
 
 def cli(*args: str) -> list[str]:

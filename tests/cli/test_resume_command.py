@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from train_fixtures import sentiment_documents
+from train_fixtures import write_split_files
 
 from lstm_studio.cli import main
 from lstm_studio.core.run_checkpoint import load_training_checkpoint
@@ -27,13 +27,7 @@ TRAIN = ["--lang", "any", "--embedding", "12", "--hidden", "10", "--dropout", "0
 
 @pytest.fixture
 def reviews(tmp_path: Path) -> list[str]:
-    paths = []
-    for split, count, seed in (("train", 96, 1), ("valid", 24, 2)):
-        path = tmp_path / f"{split}.txt"
-        lines = [f"__label__{d.label} {d.text}" for d in sentiment_documents(count, seed, split)]
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        paths.append(str(path))
-    return paths
+    return write_split_files(tmp_path, (("train", 96, 1), ("valid", 24, 2)))
 
 
 def cli(*args: str) -> list[str]:

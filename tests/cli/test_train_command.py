@@ -7,26 +7,16 @@ from pathlib import Path
 
 import pytest
 import torch
-from train_fixtures import POEM, sentiment_documents
+from train_fixtures import POEM, write_split_files
 
 from lstm_studio.cli import main
 
 torch.set_num_threads(1)
 
 
-def write_fasttext(path: Path, split: str, count: int, seed: int) -> None:
-    lines = [f"__label__{d.label} {d.text}" for d in sentiment_documents(count, seed, split)]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
 @pytest.fixture
 def reviews(tmp_path: Path) -> list[str]:
-    paths = []
-    for split, count, seed in (("train", 120, 1), ("valid", 30, 2), ("test", 30, 3)):
-        path = tmp_path / f"{split}.txt"
-        write_fasttext(path, split, count, seed)
-        paths.append(str(path))
-    return paths
+    return write_split_files(tmp_path, (("train", 120, 1), ("valid", 30, 2), ("test", 30, 3)))
 
 
 def run_json(capsys: pytest.CaptureFixture, argv: list[str]) -> dict:

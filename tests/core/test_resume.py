@@ -9,7 +9,11 @@ from pathlib import Path
 
 import pytest
 import torch
-from train_fixtures import quick_train_config, sentiment_documents, small_model_config
+from train_fixtures import (
+    quick_train_config,
+    small_model_config,
+    write_split_files,
+)
 
 from lstm_studio.core.config import CleaningConfig, DataConfig, VocabConfig
 from lstm_studio.core.errors import DataError
@@ -26,13 +30,7 @@ torch.set_num_threads(1)
 
 
 def write_sources(folder: Path) -> DataConfig:
-    paths = []
-    for split, count, seed in (("train", 64, 1), ("valid", 16, 2)):
-        path = folder / f"{split}.txt"
-        lines = [f"__label__{d.label} {d.text}" for d in sentiment_documents(count, seed, split)]
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        paths.append(str(path))
-    return DataConfig(sources=paths)
+    return DataConfig(sources=write_split_files(folder, (("train", 64, 1), ("valid", 16, 2))))
 
 
 def train(data: DataConfig, on_event=None):

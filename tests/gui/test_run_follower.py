@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from train_fixtures import sentiment_documents
+from train_fixtures import write_split_files
 
 from lstm_studio.core.run_dir import RunDir
 from lstm_studio.core.run_log import LiveLog
@@ -23,12 +23,7 @@ from lstm_studio.gui.train.tab import TrainTab
 @pytest.fixture
 def background_run(tmp_path: Path, isolated_user_dirs: Path) -> Any:
     """A headless run with many epochs, writing its folder in the user's run history."""
-    paths = []
-    for split, count, seed in (("train", 160, 1), ("valid", 32, 2)):
-        path = tmp_path / f"{split}.txt"
-        lines = [f"__label__{d.label} {d.text}" for d in sentiment_documents(count, seed, split)]
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        paths.append(str(path))
+    paths = write_split_files(tmp_path, (("train", 160, 1), ("valid", 32, 2)))
     process = subprocess.Popen(
         [sys.executable, "-m", "lstm_studio", "train", *paths, "--lang", "any", "--epochs",
          "400", "--batch-size", "4", "--embedding", "8", "--hidden", "8", "--threads", "1",
