@@ -293,14 +293,8 @@ def _read_text(handle: IO[bytes], raw: IO[bytes], size: int, itos: list[str], pa
         else:
             cut = line.index(b" ")
             word_bytes, numbers = line[:cut], None
-        try:
-            word = word_bytes.decode("utf-8")
-        except UnicodeDecodeError:
-            report.undecodable += 1
-            continue
-        target = rows.row(word)
+        target = _wanted(word_bytes, rows, report)
         if target is None:
-            report.vectors += 1  # counted, not parsed: only vocabulary rows are kept
             continue
         try:
             vector = np.array(numbers if numbers is not None else line[cut + 1:].split(),
@@ -308,11 +302,7 @@ def _read_text(handle: IO[bytes], raw: IO[bytes], size: int, itos: list[str], pa
         except ValueError:
             report.bad_numbers += 1
             continue
-        if not np.isfinite(vector).all():
-            report.bad_numbers += 1
-            continue
-        report.vectors += 1
-        rows.put(*target, vector)
+        _keep(vector, target, rows, report)
     return rows, report
 
 
@@ -348,22 +338,36 @@ def _read_binary(handle: IO[bytes], raw: IO[bytes], size: int, itos: list[str], 
         word_bytes = buffer[pos:space].lstrip(b"\n")
         start = space + 1
         pos = start + width
-        try:
-            word = word_bytes.decode("utf-8")
-        except UnicodeDecodeError:
-            report.undecodable += 1
-            continue
-        target = rows.row(word)
-        if target is None:
-            report.vectors += 1
-            continue
-        vector = np.frombuffer(buffer, dtype="<f4", count=dim, offset=start)
-        if not np.isfinite(vector).all():
-            report.bad_numbers += 1
-            continue
-        report.vectors += 1
-        rows.put(*target, vector)
+        target = _wanted(word_bytes, rows, report)
+        if target is not None:
+            _keep(np.frombuffer(buffer, dtype="<f4", count=dim, offset=start), target, rows,
+                  report)
     return rows, report
+
+
+def _wanted(word_bytes: bytes, rows: _Rows, report: VectorFileReport
+            ) -> tuple[int, bool] | None:
+    """The vocabulary row(s) a record's word fills, or None (the record is then counted: a
+    vector of a word outside the vocabulary, or a word that is not UTF-8) and not parsed."""
+    try:
+        word = word_bytes.decode("utf-8")
+    except UnicodeDecodeError:
+        report.undecodable += 1
+        return None
+    target = rows.row(word)
+    if target is None:
+        report.vectors += 1
+    return target
+
+
+def _keep(vector: np.ndarray, target: tuple[int, bool], rows: _Rows,
+          report: VectorFileReport) -> None:
+    """Store a parsed vector in its rows unless it holds NaN or infinity (counted)."""
+    if not np.isfinite(vector).all():
+        report.bad_numbers += 1
+        return
+    report.vectors += 1
+    rows.put(*target, vector)
 
 
 def from_word_vectors(pairs: Iterable[tuple[str, np.ndarray]], itos: list[str], dim: int,
