@@ -7,9 +7,10 @@ sends a handful of queued signals per second instead of hundreds.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -88,6 +89,19 @@ class TrainingInputs:
     data_config: DataConfig
 
 
+@contextlib.contextmanager
+def _ends_cleanly(batcher: EventBatcher, stopped: list[RunRecord | None]) -> Iterator[None]:
+    """Around a job's training: the events still buffered reach the GUI, and a run ended by
+    the window closing is written back as "stopped" (see ShutdownRequested)."""
+    try:
+        yield
+    except ShutdownRequested:
+        _mark_stopped(stopped[0] if stopped else None)
+        raise
+    finally:
+        batcher.flush()
+
+
 def _read_run(run_id: str | None) -> RunRecord | None:
     if not run_id:
         return None
@@ -144,13 +158,8 @@ def resume_job(folder: str, closing: threading.Event | None = None
                 stopped.append(read_run(plan.record.folder))
                 raise ShutdownRequested()
 
-        try:
+        with _ends_cleanly(batcher, stopped):
             return resume_training(plan, dataset, progress=progress, on_event=on_event)
-        except ShutdownRequested:
-            _mark_stopped(stopped[0] if stopped else None)
-            raise
-        finally:
-            batcher.flush()
 
     return job
 
@@ -188,21 +197,15 @@ def training_job(inputs: TrainingInputs, closing: threading.Event | None = None
                 stopped.append(_read_run(run_id[0] if run_id else None))
                 raise ShutdownRequested()
 
-        try:
-            with session.recording():
-                corpus, cleaning = inputs.dataset, inputs.cleaning_config
-                if use_store(inputs.data_config):  # the Data tab's "Train from" choice
-                    prepared = load_for_training(inputs.data_config, cleaning, progress,
-                                                 progress)
-                    corpus, cleaning = prepared.corpus, prepared.cleaning
-                return train_model(corpus, inputs.vocab_config, inputs.model_config,
-                                   inputs.train_config, cleaning_config=cleaning,
-                                   data_config=inputs.data_config, progress=progress,
-                                   on_event=on_event, options=RunOptions(session=session))
-        except ShutdownRequested:
-            _mark_stopped(stopped[0] if stopped else None)
-            raise
-        finally:
-            batcher.flush()
+        with _ends_cleanly(batcher, stopped), session.recording():
+            corpus, cleaning = inputs.dataset, inputs.cleaning_config
+            if use_store(inputs.data_config):  # the Data tab's "Train from" choice
+                prepared = load_for_training(inputs.data_config, cleaning, progress,
+                                             progress)
+                corpus, cleaning = prepared.corpus, prepared.cleaning
+            return train_model(corpus, inputs.vocab_config, inputs.model_config,
+                               inputs.train_config, cleaning_config=cleaning,
+                               data_config=inputs.data_config, progress=progress,
+                               on_event=on_event, options=RunOptions(session=session))
 
     return job
