@@ -22,21 +22,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from hostile_files import GIB, write_bomb  # noqa: E402
-
-CHILD = ("import resource, sys\n"
-         "from lstm_studio.cli import main\n"
-         "code = main(sys.argv[1:])\n"
-         "print('peak-kib', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
-         "sys.exit(code)\n")
+from hostile_files import GIB, PEAK_MEASURING_CLI, peak_kib, write_bomb  # noqa: E402
 
 
 def run(args: list[str]) -> dict[str, object]:
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-c", CHILD, *args], capture_output=True,
+    result = subprocess.run([sys.executable, "-c", PEAK_MEASURING_CLI, *args], capture_output=True,
                             text=True, timeout=600)
     seconds = time.perf_counter() - started
-    peak = int(result.stderr.rsplit("peak-kib", 1)[1].split()[0]) / 1024
+    peak = peak_kib(result.stderr) / 1024
     message = [line for line in result.stderr.splitlines() if "error" in line or "cut" in line]
     cut = [line.strip() for line in result.stdout.splitlines() if "cut to" in line]
     return {"exit": result.returncode, "seconds": round(seconds, 2), "peak_mb": round(peak, 1),

@@ -30,8 +30,10 @@ SETTINGS: list[tuple[str, dict, dict, int]] = [
                         "embedding_dim": 256}, {"batch_size": 32}, 128),
 ]
 
+# The child's peak is its own address space's high-water mark (VmHWM): Linux carries
+# getrusage's ru_maxrss across exec, so that figure would start at this parent's peak.
 CHILD = """
-import json, resource, sys, torch
+import json, sys, torch
 from lstm_studio.core.batching import encode_classification, encode_lm
 from lstm_studio.core.config import ModelConfig, TrainConfig
 from lstm_studio.core.models import build_model
@@ -47,10 +49,13 @@ if model_config.task == "lm":
     data = encode_lm(ids, 2, 3, length)
 else:
     data = encode_classification(ids, [i % 2 for i in range(count)], length, 1)
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def peak_kib():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+before = peak_kib()
 torch.manual_seed(0)
 Trainer(build_model(model_config), config, data, data, ["neg", "pos"]).fit()
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+after = peak_kib()
 print(json.dumps({"held_mb": (after - before) / 1024}))
 """
 

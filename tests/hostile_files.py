@@ -14,6 +14,27 @@ from pathlib import Path
 MIB = 1 << 20
 GIB = 1 << 30
 
+# A child program that runs `lstm-studio ARGS…` and prints its own peak resident memory.
+# The peak is the address space's high-water mark (VmHWM), not getrusage's ru_maxrss: Linux
+# carries ru_maxrss across exec, so a child started by a big parent (pytest after the slow
+# suite, ~520 MB) reports the parent's peak instead of its own.
+PEAK_MEASURING_CLI = (
+    "import resource, sys\n"
+    "from lstm_studio.cli import main\n"
+    "code = main(sys.argv[1:])\n"
+    "try:\n"
+    "    with open('/proc/self/status') as status:\n"
+    "        peak = next(int(line.split()[1]) for line in status if line.startswith('VmHWM:'))\n"
+    "except (OSError, StopIteration):\n"
+    "    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+    "print('peak-kib', peak, file=sys.stderr)\n"
+    "sys.exit(code)\n")
+
+
+def peak_kib(stderr: str) -> int:
+    """The peak the PEAK_MEASURING_CLI child printed last on its standard error, in KiB."""
+    return int(stderr.rsplit("peak-kib", 1)[1].split()[0])
+
 
 def _deflate_repeated(fill: bytes, size: int) -> tuple[bytes, int]:
     """A raw deflate stream of `size` bytes of `fill` repeated, and its CRC-32.
