@@ -12,6 +12,7 @@ Documents are streamed: memory does not grow with the corpus.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from typing import Any
 
 from lstm_studio.commands.common import StderrBar, print_json
@@ -107,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _span_scan(args: argparse.Namespace, bundle: Any, documents: list,
+def _span_scan(args: argparse.Namespace, bundle: Any, documents: Sequence,
                progress: Any) -> tuple[Any, dict, str]:
     from lstm_studio.core.explain.neurons import scan_together, span_units
     from lstm_studio.core.gates.trace import trace

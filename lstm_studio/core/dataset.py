@@ -8,6 +8,7 @@ column names onto them (see lstm_studio.core.readers for the rule).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 SPLITS: tuple[str, ...] = ("train", "valid", "test")
@@ -34,7 +35,8 @@ class SourceInfo:
 
 @dataclass
 class Dataset:
-    documents: list[Document]
+    # a list, or documents read from a token store when asked for (corpus/browse.py)
+    documents: Sequence[Document]
     sources: list[SourceInfo] = field(default_factory=list)
 
     def __len__(self) -> int:

@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+import numpy as np
+
 from lstm_studio.core.dataset import SPLITS, Dataset, Document
 from lstm_studio.core.errors import ConfigError
 from lstm_studio.core.normalization import lacks_diacritics
@@ -67,6 +69,18 @@ class DatasetSummary:
         return data
 
 
+def token_kinds(tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """For each distinct token: is it a word (has a letter), and is it joined by "_" the way
+    a word segmenter writes compounds? The rule `summarize` applies to every token, for a
+    store's lexicon (whose counts give the corpus figures)."""
+    words = np.fromiter((_WORD_RE.search(token) is not None for token in tokens), dtype=bool,
+                        count=len(tokens))
+    joined = np.fromiter((bool(word) and "_" in token and JOINED_RE.search(token) is not None
+                          for token, word in zip(tokens, words, strict=True)), dtype=bool,
+                         count=len(tokens))
+    return words, joined
+
+
 def percentile(sorted_values: Sequence[int], fraction: float) -> int:
     """Nearest-rank percentile of an ascending sequence (0 when empty)."""
     if not sorted_values:
@@ -106,7 +120,7 @@ def summarize(dataset: Dataset) -> DatasetSummary:
             non_nfc += 1
         no_diacritics += lacks_diacritics(doc.text)
         for token in tokens:
-            if _WORD_RE.search(token):
+            if _WORD_RE.search(token):  # the rule of token_kinds, inlined for speed
                 words += 1
                 joined += "_" in token and JOINED_RE.search(token) is not None
         key = " ".join(tokens)

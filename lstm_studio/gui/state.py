@@ -26,6 +26,7 @@ from lstm_studio.core.config import (
 if TYPE_CHECKING:
     from lstm_studio.core.checkpoint import ModelBundle
     from lstm_studio.core.cleaning import CleaningResult
+    from lstm_studio.core.corpus.store import TokenStore
     from lstm_studio.core.dataset import Dataset
     from lstm_studio.core.vocab import Vocabulary
 
@@ -42,6 +43,11 @@ class AppState(QObject):
         super().__init__(parent)
         self.dataset: Dataset | None = None  # as loaded, splits applied
         self.cleaned: CleaningResult | None = None
+        # A corpus browsed from the on-disk token store (the Data tab's "Train from"): the
+        # store behind `dataset` (built without cleaning) and the one behind `cleaned`.
+        # Their documents are read from the store when asked for (core/corpus/browse.py).
+        self.store: TokenStore | None = None
+        self.cleaned_store: TokenStore | None = None
         self.vocabulary: Vocabulary | None = None
         self.model: ModelBundle | None = None  # trained here or loaded from a file
         self.model_path: str | None = None
@@ -57,14 +63,23 @@ class AppState(QObject):
             return self.cleaned.dataset
         return self.dataset
 
-    def set_dataset(self, dataset: Dataset) -> None:
+    def training_store(self) -> TokenStore | None:
+        """The store behind `training_dataset()`, when the corpus is browsed from one."""
+        if self.cleaned is not None:
+            return self.cleaned_store
+        return self.store
+
+    def set_dataset(self, dataset: Dataset, store: TokenStore | None = None) -> None:
         self.dataset = dataset
+        self.store = store
         self.cleaned = None
+        self.cleaned_store = None
         self.vocabulary = None
         self.dataset_changed.emit()
 
-    def set_cleaned(self, result: CleaningResult) -> None:
+    def set_cleaned(self, result: CleaningResult, store: TokenStore | None = None) -> None:
         self.cleaned = result
+        self.cleaned_store = store
         self.vocabulary = None
         self.cleaning_changed.emit()
 

@@ -71,7 +71,7 @@ def _sources(bundle: ModelBundle, data: Sequence[str], config: DataConfig | None
     return list(data), DataConfig(sources=list(data))
 
 
-def _evaluation_splits(bundle: ModelBundle, documents: list[Document]
+def _evaluation_splits(bundle: ModelBundle, documents: Sequence[Document]
                        ) -> dict[str, list[Document]]:
     """train / valid / test as training used them (labels it knows; validation held out of
     train, with the run's seed, when the data has none)."""

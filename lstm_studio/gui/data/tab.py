@@ -1,5 +1,12 @@
 """Data tab: load sources in the background, browse 50,000 documents, charts, split controls.
 
+A corpus that training reads from the on-disk token store (the "Train from" choice: a
+source of 100 MB or more, or the store chosen) is browsed from that store too: the load
+prepares the store (or finds it in the cache) instead of reading the texts into memory, the
+table reads the rows it paints from the memory map, and the charts and summary come from the
+store's arrays (core/corpus/browse.py). The selected document is then read again from its
+source, as written there.
+
 All heavy work (reading, splitting, summarising, indexing for the table) runs in one
 background task of the tab's TaskSlot; the GUI thread only swaps in the finished results, so
 dropping the NTC-SCV zips never freezes the window. A new load or re-split retires the one
@@ -34,6 +41,7 @@ from PySide6.QtWidgets import (
 
 from lstm_studio.core.config import DataConfig
 from lstm_studio.core.dataset import SPLITS, Dataset
+from lstm_studio.core.limits import size_text
 from lstm_studio.core.progress import Progress
 from lstm_studio.core.wording import plural
 from lstm_studio.gui import dialogs, settings
@@ -47,6 +55,7 @@ from lstm_studio.gui.widgets.document_model import (
     DocumentIndex,
     DocumentTableModel,
     RowQuery,
+    RowSource,
 )
 from lstm_studio.gui.widgets.imbalance_note import ImbalanceNote
 from lstm_studio.gui.widgets.split_panel import SplitPanel
@@ -55,13 +64,14 @@ from lstm_studio.gui.workers import BackgroundTask, TaskFunction, TaskSlot
 from lstm_studio.resources_path import sample_paths
 
 if TYPE_CHECKING:
+    from lstm_studio.core.corpus.store import TokenStore
     from lstm_studio.core.summary import DatasetSummary
 
 SHOWN_CHARS = 100_000  # of a selected document (a whole novel-length review is still shown)
 FILE_FILTERS = ("Datasets (*.csv *.tsv *.jsonl *.json *.txt *.zip *.ft);;All files (*)")
 # What the loading and vocabulary workers import on first use.
 WORKER_MODULES = ("lstm_studio.core.readers", "lstm_studio.core.summary",
-                  "lstm_studio.core.vocab")
+                  "lstm_studio.core.vocab", "lstm_studio.core.corpus.choice")
 
 
 def warm_worker_modules() -> threading.Thread:
@@ -86,12 +96,13 @@ class LoadResult:
     """What the loading worker hands back; built entirely off the GUI thread."""
 
     dataset: Dataset
-    raw: Dataset  # as read (overrides applied), before any random split
+    raw: Dataset | None  # as read (overrides applied), before any random split; None: store
     config: DataConfig
     summary: DatasetSummary
-    index: DocumentIndex
+    index: RowSource
     length_bins: tuple[list[float], list[int]]  # histogram edges, counts
     p95: float | None
+    store: TokenStore | None = None  # the store the documents are read from, if any
 
 
 def prepare_dataset(raw: Dataset, config: DataConfig, progress: Progress | None) -> LoadResult:
@@ -108,6 +119,22 @@ def prepare_dataset(raw: Dataset, config: DataConfig, progress: Progress | None)
     return LoadResult(dataset, raw, config, summary, index, histogram(lengths), p95)
 
 
+def prepare_store_view(config: DataConfig, progress: Progress | None) -> LoadResult:
+    """The sources' token store, prepared without cleaning (the Clean tab prepares the
+    cleaned one) or taken from the cache, and what the tab shows of it; in the worker."""
+    from lstm_studio.core.corpus.browse import StoreDataset, summarize_store
+    from lstm_studio.core.corpus.build import prepare_store
+    from lstm_studio.gui.widgets.store_index import StoreIndex
+
+    store = prepare_store(config, None, progress).store
+    dataset = StoreDataset(store)
+    index = StoreIndex(store)
+    lengths = index.lengths
+    p95 = float(np.percentile(lengths, 95)) if len(lengths) else None
+    return LoadResult(dataset, None, config, summarize_store(store, progress), index,
+                      histogram(lengths), p95, store)
+
+
 def summary_line(summary: DatasetSummary) -> str:
     labels = list(summary.labels)
     classes = (f"{plural(len(labels), 'class')} ({', '.join(labels[:6])})" if labels
@@ -118,6 +145,18 @@ def summary_line(summary: DatasetSummary) -> str:
     return (f"{plural(summary.documents, 'document')} · {classes} · "
             f"{plural(summary.duplicates, 'duplicate')} · {summary.empty:,} empty · {splits} · "
             f"{summary.joined_share:.0%} of words joined by _ ({segmented})")
+
+
+def stored_original(store: TokenStore, number: int, tokens: str) -> str:
+    """The document as read from its source again, or its stored tokens with the reason
+    when the source cannot be read any more (moved, changed, unplugged)."""
+    from lstm_studio.core.corpus.browse import original_text
+    from lstm_studio.core.errors import DataError
+
+    try:
+        return original_text(store, number)
+    except (DataError, OSError, ValueError) as error:
+        return f"{tokens}\n\n[as stored, in tokens: the source cannot be read again ({error})]"
 
 
 class DataTab(QWidget):
@@ -274,9 +313,12 @@ class DataTab(QWidget):
 
         def work(progress: Progress, emit: object) -> LoadResult:
             # Imported here, in the worker: a first import on the GUI thread is a stall.
+            from lstm_studio.core.corpus.choice import use_store
             from lstm_studio.core.readers import load_sources
 
             with collector_paused():
+                if use_store(config):
+                    return prepare_store_view(config, progress)
                 raw = load_sources(paths, config, progress)
                 return prepare_dataset(raw, config, progress)
 
@@ -285,7 +327,8 @@ class DataTab(QWidget):
 
     def apply_config(self, config: DataConfig,
                      on_done: Callable[[bool], None] | None = None) -> BackgroundTask:
-        """Re-split: reload when overrides changed, else re-split what is in memory."""
+        """Re-split: reload when overrides changed or the corpus is browsed from its store
+        (whose splits are part of it), else re-split what is in memory."""
         current = self.state.data_config
         if self._raw is None or config.split_overrides != current.split_overrides:
             return self.load_paths(config.sources, config, on_done)
@@ -324,10 +367,15 @@ class DataTab(QWidget):
         self._raw = result.raw
         self.state.data_config = result.config
         self.store_choice.show_value(result.config.store)
-        self.state.set_dataset(result.dataset)
+        self.state.set_dataset(result.dataset, result.store)
         self.model.set_index(result.index)
         summary = result.summary
-        self.summary_label.setText(summary_line(summary))
+        line = summary_line(summary)
+        if result.store is not None:
+            line += f" · browsed from its on-disk store ({size_text(result.store.size_bytes())})"
+        self.summary_label.setText(line)
+        self.search.setPlaceholderText("Search words…" if result.store is not None
+                                       else "Search text…")
         self.imbalance.show_counts(summary.splits.get("train", {}))
         self._update_label_filter(list(summary.labels))
         self.full_text.clear()
@@ -371,13 +419,13 @@ class DataTab(QWidget):
     def _update_shown(self) -> None:
         self.shown_label.setText(f"{self.model.rowCount():,} of {self.model.total():,} shown")
 
-    def _compute_rows(self, index: DocumentIndex, query: RowQuery,
-                      deliver: Callable[[list[int]], None]) -> None:
+    def _compute_rows(self, index: RowSource, query: RowQuery,
+                      deliver: Callable[[Sequence[int]], None]) -> None:
         """The table's rows for a big dataset, computed in the background."""
 
-        def work(progress: Progress, emit: object) -> list[int]:
+        def work(progress: Progress, emit: object) -> Sequence[int]:
             with collector_paused():  # the merge allocates a list per row
-                return query.rows(index, progress)
+                return index.select(query, progress)
 
         self._rows.start(work, deliver)
 
@@ -390,11 +438,15 @@ class DataTab(QWidget):
         if not rows:
             return
         doc = self.model.document(rows[0].row())
+        text = doc.text
+        store = self.state.store
+        if store is not None:  # the store holds tokens: show the document as its source has it
+            text = stored_original(store, self.model.document_number(rows[0].row()), text)
         # Laying out megabytes of one line stalls the window for seconds: show the start.
-        rest = len(doc.text) - SHOWN_CHARS
+        rest = len(text) - SHOWN_CHARS
         more = f"\n\n[… {rest:,} more characters]" if rest > 0 else ""
         self.full_text.setPlainText(f"[{doc.label or '—'} · {doc.split} · {doc.source}]\n\n"
-                                    f"{doc.text[:SHOWN_CHARS]}{more}")
+                                    f"{text[:SHOWN_CHARS]}{more}")
 
     def _on_apply_splits(self, config: DataConfig) -> None:
         if not config.sources:

@@ -13,6 +13,10 @@ runner (`set_runner`, the Data tab's TaskSlot) asks for the rows there and keeps
 previous ones until they come: sorting 200,000 previews is ~200 ms of C code holding the GIL,
 so it is done in slices merged in Python, where the GUI thread gets the GIL back within the
 switch interval.
+
+The model reads its documents through the `RowSource` protocol: `DocumentIndex` for a
+dataset in memory, `StoreIndex` (store_index.py) for a corpus browsed from its token store,
+where a row's text is read from the memory map only when the row is painted.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
@@ -32,6 +36,20 @@ COLUMNS = ("#", "Text", "Label", "Split", "Length", "Source")
 ALL = ""  # filter value meaning "any"
 SYNC_ROWS = 50_000  # up to this many documents, rows are computed on the GUI thread
 CHUNK = 10_000  # documents filtered or sorted in one step (a few ms holding the GIL at most)
+
+
+class RowSource(Protocol):
+    """What the table reads: documents by number and the rows a query selects."""
+
+    def __len__(self) -> int: ...
+
+    def document(self, number: int) -> Document: ...
+
+    def preview(self, number: int) -> str: ...
+
+    def length(self, number: int) -> int: ...
+
+    def select(self, query: RowQuery, progress: Progress | None = None) -> Sequence[int]: ...
 
 
 @dataclass
@@ -57,6 +75,18 @@ class DocumentIndex:
 
     def __len__(self) -> int:
         return len(self.documents)
+
+    def document(self, number: int) -> Document:
+        return self.documents[number]
+
+    def preview(self, number: int) -> str:
+        return self.previews[number]
+
+    def length(self, number: int) -> int:
+        return self.lengths[number]
+
+    def select(self, query: RowQuery, progress: Progress | None = None) -> list[int]:
+        return query.rows(self, progress)
 
 
 @dataclass(frozen=True)
@@ -137,14 +167,14 @@ def sorted_in_slices(rows: list[int], key: Callable[[int], Any], descending: boo
 
 
 # Computes a query's rows off the GUI thread and calls back with them (on the GUI thread).
-RowRunner = Callable[[DocumentIndex, RowQuery, Callable[[list[int]], None]], None]
+RowRunner = Callable[[RowSource, RowQuery, Callable[[Sequence[int]], None]], None]
 
 
 class DocumentTableModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._index = DocumentIndex()
-        self._rows: list[int] = []
+        self._index: RowSource = DocumentIndex()
+        self._rows: Sequence[int] = []
         self._query = RowQuery()
         self._runner: RowRunner | None = None
         self._cancel: Callable[[], None] | None = None
@@ -156,12 +186,12 @@ class DocumentTableModel(QAbstractTableModel):
         self._runner, self._cancel = runner, cancel
 
     # --- data -----------------------------------------------------------------------------
-    def set_index(self, index: DocumentIndex) -> None:
+    def set_index(self, index: RowSource) -> None:
         self._index = index
         self._refresh(reset_now=True)
 
     @property
-    def index_data(self) -> DocumentIndex:
+    def index_data(self) -> RowSource:
         return self._index
 
     @property
@@ -172,11 +202,11 @@ class DocumentTableModel(QAbstractTableModel):
         return len(self._index)
 
     def document(self, row: int) -> Document:
-        return self._index.documents[self._rows[row]]
+        return self._index.document(int(self._rows[row]))
 
     def document_number(self, row: int) -> int:
         """Position of the row's document in the dataset (stable under filtering)."""
-        return self._rows[row]
+        return int(self._rows[row])
 
     # --- filtering and sorting ------------------------------------------------------------
     def set_filter(self, text: str = "", label: str = ALL, split: str = ALL) -> None:
@@ -198,17 +228,17 @@ class DocumentTableModel(QAbstractTableModel):
         if self._runner is None or len(index) <= SYNC_ROWS or query.trivial():
             if self._cancel is not None:
                 self._cancel()  # a sort still running would only compete for the GIL
-            self._install(query.rows(index))
+            self._install(index.select(query))
             return
         if reset_now:  # a new dataset: the old rows point into the old one
-            self._install(list(range(len(index))))
+            self._install(range(len(index)))
         self._runner(index, query, lambda rows: self._deliver(index, query, rows))
 
-    def _deliver(self, index: DocumentIndex, query: RowQuery, rows: list[int]) -> None:
+    def _deliver(self, index: RowSource, query: RowQuery, rows: Sequence[int]) -> None:
         if index is self._index and query == self._query:  # else asked again meanwhile
             self._install(rows)
 
-    def _install(self, rows: list[int]) -> None:
+    def _install(self, rows: Sequence[int]) -> None:
         self.beginResetModel()
         self._rows = rows
         self.endResetModel()
@@ -224,20 +254,20 @@ class DocumentTableModel(QAbstractTableModel):
              role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
             return None
-        number = self._rows[index.row()]
+        number = int(self._rows[index.row()])
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            doc = self._index.documents[number]
             if column == 0:
                 return number + 1
             if column == 1:
-                return self._index.previews[number]
+                return self._index.preview(number)
+            if column == 4:
+                return self._index.length(number)
+            doc = self._index.document(number)
             if column == 2:
                 return doc.label if doc.label is not None else "—"
             if column == 3:
                 return doc.split
-            if column == 4:
-                return self._index.lengths[number]
             return doc.source
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (0, 4):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

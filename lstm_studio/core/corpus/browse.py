@@ -1,0 +1,282 @@
+"""Browsing a token store without loading it: the window's view of a corpus too big to hold.
+
+`StoreDataset` is a `Dataset` whose documents are built from the store when asked for, with
+the whole-corpus questions a Dataset answers (labels, split counts, a split's documents)
+answered from the store's arrays instead of by visiting every document. `StoreRows` is what
+a table needs: the number of documents, one document, its preview and length, and the rows
+that match a filter in a chosen order, all computed with NumPy on the memory maps, a block
+of documents at a time so that a cancelled query stops between blocks.
+
+Search in a store looks for words, not substrings of the whole text: each word typed is
+matched against the store's lexicon (a substring of a word counts, case-insensitively) and a
+document matches when it holds a matching word for every word typed. The text is not kept
+anywhere else, so this is what a corpus of a million documents can answer in a second.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from lstm_studio.core.corpus.store import COUNT_BLOCK, DROP_REASONS, TokenStore, count_tokens
+from lstm_studio.core.corpus.stream import Position, fetch_text
+from lstm_studio.core.corpus.training import StoredDocuments
+from lstm_studio.core.dataset import SPLITS, Dataset, Document, SourceInfo
+from lstm_studio.core.progress import Progress, report
+from lstm_studio.core.segmentation import looks_segmented
+
+if TYPE_CHECKING:
+    from lstm_studio.core.summary import DatasetSummary
+
+PREVIEW_WORDS = 40  # words of a document shown in a table row
+SORT_COLUMNS = ("index", "text", "label", "split", "length", "source")
+
+
+def store_sources(store: TokenStore) -> list[SourceInfo]:
+    """The sources as the Data tab lists them, from what the store recorded."""
+    return [SourceInfo(path=str(item.get("given") or item["path"]), kind=str(item["kind"]),
+                       documents=int(item["documents"]),
+                       split_override=item.get("split_override"),
+                       notes=tuple(item.get("notes") or ()))
+            for item in store.meta["sources"]]
+
+
+class StoreDataset(Dataset):
+    """The documents of a store at `indices` (all of them by default), built when read."""
+
+    def __init__(self, store: TokenStore, indices: np.ndarray | None = None) -> None:
+        if indices is None:
+            indices = np.arange(len(store), dtype=np.int64)
+        super().__init__(documents=StoredDocuments(store, indices), sources=store_sources(store))
+        self.store = store
+        self.indices = indices
+
+    @property
+    def labelled(self) -> bool:
+        return bool(len(self.indices)) and bool((self._labels >= 0).any())
+
+    @cached_property
+    def _labels(self) -> np.ndarray:
+        return np.asarray(self.store.arrays["label"][self.indices])
+
+    @cached_property
+    def _splits(self) -> np.ndarray:
+        return np.asarray(self.store.arrays["split"][self.indices])
+
+    def labels(self) -> list[str]:
+        names = self.store.labels
+        return sorted(names[i] for i in np.unique(self._labels) if i >= 0)
+
+    def split(self, name: str) -> Sequence[Document]:
+        return StoredDocuments(self.store, self.indices[self._splits == SPLITS.index(name)])
+
+    def split_counts(self) -> dict[str, Counter]:
+        names = self.store.labels
+        counts: dict[str, Counter] = {}
+        for code, split in enumerate(SPLITS):
+            labels = self._labels[self._splits == code]
+            if not len(labels):
+                continue
+            values, numbers = np.unique(labels, return_counts=True)
+            counts[split] = Counter({(names[v] if v >= 0 else ""): int(n)
+                                     for v, n in zip(values.tolist(), numbers.tolist(),
+                                                     strict=True)})
+        return counts
+
+
+def kept_dataset(store: TokenStore) -> StoreDataset:
+    """The documents training uses: those the cleaning filters kept, the test split whole
+    (the rule of `selected`, in document order)."""
+    filtered = [SPLITS.index(name) for name in store_filtered_splits(store) if name != "test"]
+    split, drop = store.arrays["split"], store.arrays["drop"]
+    dropped = np.isin(split, filtered) & (drop != 0)
+    return StoreDataset(store, np.flatnonzero(~dropped))
+
+
+def store_filtered_splits(store: TokenStore) -> list[str]:
+    return list((store.meta.get("cleaning") or {}).get("filtered_splits", []))
+
+
+def dropped_indices(store: TokenStore) -> np.ndarray:
+    """Documents the cleaning filters dropped from a split they apply to."""
+    filtered = [SPLITS.index(name) for name in store_filtered_splits(store) if name != "test"]
+    return np.flatnonzero(np.isin(store.arrays["split"], filtered)
+                          & (store.arrays["drop"] != 0))
+
+
+def drop_reason(store: TokenStore, index: int) -> str:
+    return DROP_REASONS[int(store.arrays["drop"][index])]
+
+
+def original_text(store: TokenStore, index: int) -> str:
+    """The document as its source holds it, read again from its recorded position."""
+    from lstm_studio.core.config import DataConfig, config_from_dict
+
+    source = store.meta["sources"][int(store.arrays["source"][index])]
+    member = int(store.arrays["member"][index])
+    position = Position(source=str(source["path"]),
+                        member=store.members()[member] if member >= 0 else None,
+                        offset=int(store.arrays["offset"][index]),
+                        line=int(store.arrays["line"][index]))
+    config = config_from_dict(DataConfig, store.meta.get("data_config") or {})
+    return fetch_text(position, config)
+
+
+class StoreRows:
+    """A table's view of a store: documents by number, and the rows a query selects."""
+
+    def __init__(self, store: TokenStore) -> None:
+        self.store = store
+        self._lengths: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        if self._lengths is None:
+            self._lengths = np.diff(self.store.offsets)
+        return self._lengths
+
+    def document(self, number: int) -> Document:
+        return self.store.document(number)
+
+    def preview(self, number: int) -> str:
+        ids = self.store.token_ids(number)[:PREVIEW_WORDS].tolist()
+        lexicon = self.store.lexicon
+        more = " …" if self.length(number) > PREVIEW_WORDS else ""
+        return " ".join(lexicon[i] for i in ids) + more
+
+    def length(self, number: int) -> int:
+        return int(self.lengths[number])
+
+    def rows(self, needle: str = "", label: str | None = None, split: str | None = None,
+             sort: tuple[str, bool] | None = None, progress: Progress | None = None,
+             ) -> np.ndarray:
+        """Numbers of the documents matching every filter given (label "" is unlabelled),
+        ordered by `sort` = (column, descending) (stable; document order when None)."""
+        store = self.store
+        mask = np.ones(len(store), dtype=bool)
+        if label is not None:
+            code = store.labels.index(label) if label in store.labels else -2
+            mask &= store.arrays["label"] == (-1 if label == "" else code)
+        if split is not None:
+            mask &= store.arrays["split"] == SPLITS.index(split)
+        for word in needle.lower().split():
+            mask &= self.containing(word, progress)
+        rows = np.flatnonzero(mask)
+        if sort is None:
+            return rows
+        column, descending = sort
+        keys = self._sort_keys(column)
+        if keys is None:
+            return rows[::-1] if descending else rows
+        chosen = keys[rows]
+        # stable in both directions: ties keep document order
+        order = (np.argsort(-chosen.astype(np.int64), kind="stable") if descending
+                 else np.argsort(chosen, kind="stable"))
+        return rows[order]
+
+    def containing(self, word: str, progress: Progress | None = None) -> np.ndarray:
+        """One bool per document: does it hold a word of which `word` is a substring?"""
+        lexicon = self.store.lexicon
+        wanted = np.fromiter((word in entry.lower() for entry in lexicon), dtype=bool,
+                             count=len(lexicon))
+        found = np.zeros(len(self.store), dtype=bool)
+        if not wanted.any():
+            return found
+        offsets, tokens = self.store.offsets, self.store.tokens
+        total = len(found)
+        for start in range(0, total, COUNT_BLOCK):
+            stop = min(total, start + COUNT_BLOCK)
+            first, last = int(offsets[start]), int(offsets[stop])
+            hits = np.flatnonzero(wanted[tokens[first:last]]) + first
+            documents = np.searchsorted(offsets, hits, side="right") - 1
+            found[documents] = True
+            report(progress, stop, total, f"Searching for '{word}'")
+        return found
+
+    def _sort_keys(self, column: str) -> np.ndarray | None:
+        store = self.store
+        if column == "length":
+            return self.lengths
+        if column == "label":  # labels are numbered in sorted order; unlabelled (-1) first
+            return np.asarray(store.arrays["label"])
+        if column == "split":
+            return np.asarray(store.arrays["split"])
+        if column == "text":  # by the first word (the lexicon in sorted order), then order
+            return self._first_word_rank()
+        if column == "source":
+            return np.asarray(store.arrays["source"])
+        return None
+
+    def _first_word_rank(self) -> np.ndarray:
+        store = self.store
+        lexicon = np.asarray(store.lexicon, dtype=object)
+        rank = np.empty(len(lexicon) + 1, dtype=np.int64)
+        rank[0] = -1  # an empty document sorts first
+        rank[1:][np.argsort(lexicon)] = np.arange(len(lexicon))
+        starts = store.offsets[:-1]
+        empty = self.lengths == 0
+        first = np.zeros(len(store), dtype=np.int64)
+        first[~empty] = store.tokens[starts[~empty]].astype(np.int64) + 1
+        return rank[first]
+
+
+def summarize_store(store: TokenStore, progress: Progress | None = None) -> DatasetSummary:
+    """`summarize` for a store, from its arrays and one pass over its token ids.
+
+    Duplicates are documents whose token ids repeat an earlier document's (the text as
+    tokenised, which is what `summarize` compares too). Two figures need the text as read
+    and are not counted for a store: documents not in NFC and those typed without
+    diacritics (0 here; the cleaning report of the store says what normalisation did).
+    """
+    from lstm_studio.core.summary import DatasetSummary, LengthStats, token_kinds
+
+    names = store.labels
+    labels, splits = store.arrays["label"], store.arrays["split"]
+    per_split: dict[str, dict[str, int]] = {}
+    for code, split in enumerate(SPLITS):
+        counts = np.bincount(labels[splits == code].astype(np.int64) + 1,
+                             minlength=len(names) + 1)
+        if counts.any():
+            per_split[split] = {("" if i == 0 else names[i - 1]): int(n)
+                                for i, n in enumerate(counts.tolist()) if n}
+    lengths = np.diff(store.offsets)
+    ordered = np.sort(lengths)
+    stats = LengthStats()
+    if len(ordered):
+        rank = max(1, int(np.ceil(0.95 * len(ordered))))
+        stats = LengthStats(min=int(ordered[0]), median=float(np.median(ordered)),
+                            p95=int(ordered[rank - 1]), max=int(ordered[-1]),
+                            mean=round(float(ordered.mean()), 2))
+    first_split: dict[int, int] = {}  # hash of a document's token ids -> its split
+    copies: dict[int, int] = {}  # hash -> copies after the first
+    mixed: set[int] = set()  # hashes whose copies sit in more than one split
+    offsets, tokens = store.offsets, store.tokens
+    for number in range(len(store)):
+        key = hash(tokens[int(offsets[number]):int(offsets[number + 1])].tobytes())
+        split = int(splits[number])
+        first = first_split.get(key)
+        if first is None:
+            first_split[key] = split
+        else:
+            copies[key] = copies.get(key, 0) + 1
+            if first != split:
+                mixed.add(key)
+        if number % 20_000 == 0:
+            report(progress, number, len(store), "Looking for duplicates")
+    word, joined = token_kinds(store.lexicon)
+    totals = count_tokens(tokens, offsets, np.ones(len(store), dtype=bool), len(store.lexicon))
+    words_total, joined_total = int(totals[word].sum()), int(totals[joined].sum())
+    return DatasetSummary(
+        documents=len(store), splits=per_split, labels=names, lengths=stats,
+        duplicates=sum(copies.values()), duplicate_groups=len(copies),
+        cross_split_duplicates=len(mixed), empty=int((lengths == 0).sum()), non_nfc=0,
+        sources=[dict(item) for item in store.meta["sources"]],
+        word_tokens=words_total, joined_tokens=joined_total,
+        looks_segmented=looks_segmented(words_total, joined_total))
