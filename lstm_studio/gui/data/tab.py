@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -191,6 +192,10 @@ class DataTab(QWidget):
             top.addWidget(button)
         self.summary_label = QLabel("Drop files, folders or zips here, or open the sample.")
         self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # A long summary is cut at the window's edge (its tooltip holds it whole) rather than
+        # widening the window past the screen.
+        self.summary_label.setSizePolicy(QSizePolicy.Policy.Ignored,
+                                         QSizePolicy.Policy.Preferred)
         top.addWidget(self.summary_label, 1)
         self.task_bar = TaskBar()
         self.task_bar.setMaximumWidth(460)
@@ -371,9 +376,11 @@ class DataTab(QWidget):
         self.model.set_index(result.index)
         summary = result.summary
         line = summary_line(summary)
-        if result.store is not None:
-            line += f" · browsed from its on-disk store ({size_text(result.store.size_bytes())})"
+        if result.store is not None:  # said first: the line is cut on a narrow window
+            line = f"On-disk store ({size_text(result.store.size_bytes())}) · {line}"
+            self.cache_line.refresh()  # the store may be new
         self.summary_label.setText(line)
+        self.summary_label.setToolTip(line)
         self.search.setPlaceholderText("Search words…" if result.store is not None
                                        else "Search text…")
         self.imbalance.show_counts(summary.splits.get("train", {}))
