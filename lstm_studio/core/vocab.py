@@ -155,18 +155,32 @@ def vocabulary_stats(vocab: Vocabulary, train_texts: Iterable[str],
         tokens = tokenize(text)
         counts.update(tokens)
         lengths.append(len(tokens))
-    total = sum(counts.values())
     covered = sum(count for token, count in counts.items() if token in vocab.stoi)
     valid_total = valid_unknown = 0
     for text in valid_texts:
         for token in tokenize(text):
             valid_total += 1
             valid_unknown += token not in vocab.stoi
+    return stats_from_counts(vocab, sorted(counts.values(), reverse=True), covered,
+                             valid_total, valid_unknown, lengths, points)
+
+
+def stats_from_counts(vocab: Vocabulary, frequencies: Sequence[int], covered: int,
+                      valid_total: int, valid_unknown: int, lengths: list[int],
+                      points: int = 40) -> VocabStats:
+    """The figures of `vocabulary_stats` from token counts made elsewhere (the on-disk store
+    counts with NumPy), so both paths share one definition of every figure.
+
+    `frequencies`: each distinct training token's count, most frequent first; `covered`: the
+    training tokens in the vocabulary; `valid_total`/`valid_unknown`: validation tokens, all
+    and those not in the vocabulary; `lengths`: training documents, in tokens."""
+    total = sum(frequencies)
     return VocabStats(
         size=len(vocab),
         oov_rate=valid_unknown / valid_total if valid_total else 0.0,
         coverage=covered / total if total else 0.0,
-        coverage_curve=_coverage_curve(counts, total, points, len(vocab.itos) - _words(vocab)),
+        coverage_curve=_coverage_curve(frequencies, total, points,
+                                       len(vocab.itos) - _words(vocab)),
         lengths=lengths,
         suggested_max_len=percentile(lengths, 0.95),
     )
@@ -176,10 +190,10 @@ def _words(vocab: Vocabulary) -> int:
     return sum(token not in (PAD, UNK, BOS, EOS) for token in vocab.itos)
 
 
-def _coverage_curve(counts: Counter[str], total: int, points: int,
+def _coverage_curve(frequencies: Sequence[int], total: int, points: int,
                     specials: int) -> list[tuple[int, float]]:
-    """[(vocabulary size including specials, coverage)] on a log scale of word counts."""
-    frequencies = sorted(counts.values(), reverse=True)
+    """[(vocabulary size including specials, coverage)] on a log scale of word counts;
+    `frequencies` most frequent first."""
     if not frequencies or total == 0:
         return []
     sizes = sorted({max(1, round(len(frequencies) ** (i / max(1, points - 1))))

@@ -3,7 +3,8 @@ size, OOV rate, coverage curve and length histogram, and the lecture's index-bas
 representation of a sentence (each token beside its id, with <unk> and <pad> visible).
 
 Builds run through one TaskSlot: a new build (or new data) retires the running one, and a
-result for data replaced meanwhile is dropped."""
+result for data replaced meanwhile is dropped. A corpus browsed from its on-disk store is
+counted from the store's arrays (core/corpus/vocab_stats.py), never read whole as texts."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ from lstm_studio.gui.widgets.theme import highlight_colors
 from lstm_studio.gui.workers import BackgroundTask, TaskSlot
 
 if TYPE_CHECKING:
+    from lstm_studio.core.corpus.store import TokenStore
     from lstm_studio.core.vocab import VocabStats, Vocabulary
 
 SENTENCE_CHOICES = 60
@@ -81,6 +83,27 @@ def build_vocabulary(dataset: Dataset, config: VocabConfig, progress: Progress |
     labels = Counter(d.label for d in dataset.documents
                      if d.split == "train" and d.label is not None)
     return VocabOutcome(vocab, stats, config, sentences, histogram(stats.lengths), dict(labels))
+
+
+def build_store_vocabulary(store: TokenStore, config: VocabConfig, progress: Progress | None,
+                           ) -> VocabOutcome:
+    """`build_vocabulary` for a corpus browsed from its token store: the same figures from
+    its arrays (core/corpus/vocab_stats.py); only the example sentences are read as text."""
+    from lstm_studio.core.corpus.browse import store_filtered_splits
+    from lstm_studio.core.corpus.training import StoredTexts
+    from lstm_studio.core.corpus.vocab_stats import (
+        store_vocabulary_stats,
+        train_label_counts,
+        vocab_documents,
+    )
+
+    filters = store_filtered_splits(store)
+    vocab, stats = store_vocabulary_stats(store, config, filters, progress=progress)
+    train, valid = vocab_documents(store, filters)
+    half = SENTENCE_CHOICES // 2
+    sentences = [EXAMPLE, *StoredTexts(store, valid[:half]), *StoredTexts(store, train[:half])]
+    return VocabOutcome(vocab, stats, config, sentences, histogram(stats.lengths),
+                        train_label_counts(store, filters))
 
 
 class VocabTab(QWidget):
@@ -220,8 +243,11 @@ class VocabTab(QWidget):
             return None
         config = self.config()
         self.state.vocab_config = config
+        store = self.state.training_store()  # a store is counted, never read as texts
 
         def work(progress: Progress, emit: object) -> VocabOutcome:
+            if store is not None:
+                return build_store_vocabulary(store, config, progress)
             with collector_paused():
                 return build_vocabulary(dataset, config, progress)
 
