@@ -7,6 +7,7 @@ documents typed without diacritics, and what the filters spared in splits they n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +37,11 @@ class CleaningReport:
     steps_changed: dict[str, int] = field(default_factory=dict)
     steps_failed: dict[str, int] = field(default_factory=dict)  # documents a step failed on
     languages: dict[str, int] = field(default_factory=dict)  # detected language -> documents
-    dropped: list[DroppedDocument] = field(default_factory=list)
+    # Every dropped document; a store's report reads them lazily (core/corpus/store_report.py)
+    # and then gives their counts per reason in `dropped_by_reason`, so that counting them
+    # does not decode each one.
+    dropped: Sequence[DroppedDocument] = field(default_factory=list)
+    dropped_by_reason: dict[str, int] | None = None
     seconds: float = 0.0
     workers: int = 1
     segmentation: str = ""  # the decision in words, e.g. "on (pyvi 0.1.1): 99% of ..."
@@ -55,6 +60,8 @@ class CleaningReport:
 
     def dropped_counts(self) -> dict[str, int]:
         counts: dict[str, int] = dict.fromkeys(DROP_REASONS, 0)
+        if self.dropped_by_reason is not None:
+            return {**counts, **self.dropped_by_reason}
         for item in self.dropped:
             counts[item.reason] = counts.get(item.reason, 0) + 1
         return counts

@@ -11,12 +11,25 @@ from lstm_studio.core.config import CleaningConfig
 from lstm_studio.core.dataset import Dataset
 from lstm_studio.core.progress import Progress
 from lstm_studio.gui.memory import collector_paused
-from lstm_studio.gui.widgets.document_model import DocumentIndex
+from lstm_studio.gui.widgets.document_model import DocumentIndex, RowSource
 
 if TYPE_CHECKING:
     from lstm_studio.core.cleaning import CleaningResult
+    from lstm_studio.core.corpus.store import TokenStore
+    from lstm_studio.core.corpus.store_report import StoreDropped
 
 PREVIEW_CHARS = 120  # of a dropped document, in the Dropped list
+
+
+@dataclass
+class StoreCleaning:
+    """A cleaning of a corpus browsed from its store (store_outcome.py): the store as loaded
+    and the cleaned one hold the same documents in the same order, so a document's number
+    finds it in both; the cleaned one flags the dropped documents instead of leaving them out."""
+
+    raw: TokenStore
+    cleaned: TokenStore
+    dropped: StoreDropped
 
 
 @dataclass
@@ -25,8 +38,15 @@ class CleanOutcome:
 
     result: CleaningResult
     config: CleaningConfig
-    originals: DocumentIndex  # the documents before cleaning, for the before/after view
+    originals: RowSource  # the documents before cleaning, for the before/after view
     dropped_lines: list[str]  # one line per dropped document: reason · detail · split · text
+    store: StoreCleaning | None = None  # set when the corpus is browsed from its store
+
+
+def dropped_line(reason: str, detail: str, split: str, text: str) -> str:
+    """A dropped document's line in the Dropped list (its text cut to PREVIEW_CHARS)."""
+    preview = " ".join(text[:PREVIEW_CHARS].split())
+    return " · ".join(part for part in (reason, detail, split, preview) if part)
 
 
 def preload_language_model() -> None:
@@ -58,14 +78,22 @@ def clean_in_background(dataset: Dataset, config: CleaningConfig,
     # stall the GUI thread.
     from lstm_studio.core.cleaning import clean_dataset
 
-    if config.detect_language:
-        progress.update(0, len(dataset), "Loading the language model")
-        preload_language_model()
+    preload_if_detecting(config, len(dataset), progress)
     with collector_paused():
         result = clean_dataset(dataset, config, progress)
         originals = DocumentIndex.build(dataset.documents)
-        lines = [" · ".join(part for part in (
-                     item.reason, item.detail, item.document.split,
-                     " ".join(item.document.text[:PREVIEW_CHARS].split())) if part)
+        lines = [dropped_line(item.reason, item.detail, item.document.split, item.document.text)
                  for item in result.report.dropped]
         return CleanOutcome(result, config, originals, lines)
+
+
+def dropped_note(reason: str, detail: str) -> str:
+    """What the before/after view says of a dropped document."""
+    return f"Dropped: {reason} ({detail})" if detail else f"Dropped: {reason}"
+
+
+def preload_if_detecting(config: CleaningConfig, total: int, progress: Progress) -> None:
+    """The language model, loaded before cleaning when the language filter needs it."""
+    if config.detect_language:
+        progress.update(0, total, "Loading the language model")
+        preload_language_model()

@@ -1,7 +1,13 @@
 """What cleaning did: documents changed per step, detected languages, the documents and the
-dropped ones, and one document before and after with the removed parts highlighted."""
+dropped ones, and one document before and after with the removed parts highlighted.
+
+A corpus browsed from its store (outcome.StoreCleaning) is shown from its two stores: the
+table lists the store as loaded, filtered in the background when large, and a document's
+"after" is the cleaned store's text of the same number."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QItemSelection, QStringListModel, Qt, QTimer
 from PySide6.QtWidgets import (
@@ -24,11 +30,18 @@ from PySide6.QtWidgets import (
 from lstm_studio.core.cleaning_steps import STEP_TITLES
 from lstm_studio.core.config import CLEANING_STEPS, CleaningConfig
 from lstm_studio.core.dataset import Document
-from lstm_studio.gui.clean.outcome import CleanOutcome
+from lstm_studio.core.progress import Progress
+from lstm_studio.gui.clean.outcome import CleanOutcome, dropped_note
 from lstm_studio.gui.clean.pipeline_panel import numbered_title
 from lstm_studio.gui.widgets.charts import GroupedBarChart
 from lstm_studio.gui.widgets.diff_html import diff_html
-from lstm_studio.gui.widgets.document_model import DocumentIndex, DocumentTableModel
+from lstm_studio.gui.widgets.document_model import (
+    DocumentIndex,
+    DocumentTableModel,
+    RowQuery,
+    RowSource,
+)
+from lstm_studio.gui.workers import TaskSlot
 
 LANGUAGES_SHOWN = 10
 NO_SELECTION = "Select a document to see it before and after cleaning."
@@ -40,6 +53,7 @@ class CleanReportView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._outcome: CleanOutcome | None = None
+        self._rows = TaskSlot(self, "Filtering", "Cannot filter the table")
         self.removed_units = 0  # parts highlighted as removed in the shown document
         self._build_tables()
         self._build_lists()
@@ -144,12 +158,25 @@ class CleanReportView(QWidget):
         languages = languages[:LANGUAGES_SHOWN]
         self.language_chart.set_data([code for code, _ in languages],
                                      {"documents": [n for _, n in languages]})
+        # a store's table may be too big to filter on the GUI thread
+        runner = self._compute_rows if outcome.store is not None else None
+        self.documents.set_runner(runner, self._rows.cancel if runner else None)
         self.documents.set_index(outcome.originals)
         self.dropped_model.setStringList(outcome.dropped_lines)
         self.lists.setTabText(1, f"Dropped ({len(outcome.dropped_lines):,})")
 
+    def _compute_rows(self, index: RowSource, query: RowQuery,
+                      deliver: Callable[[Sequence[int]], None]) -> None:
+        """The table's rows for a big store, computed in the background."""
+
+        def work(progress: Progress, emit: object) -> Sequence[int]:
+            return index.select(query, progress)
+
+        self._rows.start(work, deliver)
+
     def clear(self) -> None:
         self._outcome = None
+        self._rows.cancel()
         self.steps_table.setRowCount(0)
         self.language_chart.set_data([], {})
         self.documents.set_index(DocumentIndex())
@@ -162,38 +189,71 @@ class CleanReportView(QWidget):
     # --- before / after -------------------------------------------------------------------
     def _on_document_selected(self, selected: QItemSelection, deselected: QItemSelection) -> None:
         rows = self.documents_view.selectionModel().selectedRows()
-        if rows:
+        if not rows:
+            return
+        if self._outcome is not None and self._outcome.store is not None:
+            self.show_stored(self.documents.document_number(rows[0].row()))
+        else:
             self.show_document(self.documents.document(rows[0].row()))
 
     def _on_dropped_selected(self, selected: QItemSelection, deselected: QItemSelection) -> None:
         rows = self.dropped_view.selectionModel().selectedRows()
-        if rows and self._outcome is not None:
-            dropped = self._outcome.result.report.dropped[rows[0].row()]
-            self.show_document(dropped.document, f"Dropped: {dropped.reason} ({dropped.detail})"
-                               if dropped.detail else f"Dropped: {dropped.reason}")
+        if not rows or self._outcome is None:
+            return
+        if self._outcome.store is not None:
+            self.show_stored(self._outcome.store.dropped.number(rows[0].row()))
+            return
+        dropped = self._outcome.result.report.dropped[rows[0].row()]
+        self.show_document(dropped.document, dropped_note(dropped.reason, dropped.detail))
 
     def show_document(self, document: Document, note: str = "",
                       config: CleaningConfig | None = None) -> None:
         """`document` before and after cleaning with `config` (default: the settings of the
         run shown), the steps that changed it named."""
-        from lstm_studio.core.cleaning import clean_steps_trace
+        config = config or self._applied_config()
+        after, changed = traced(document.text, config)
+        self._show_pair(document.text, after, changed, note)
 
-        if config is None:
-            # the settings cleaning applied ("auto" segmentation decided, the table filled in)
-            config = ((self._outcome.result.config or self._outcome.config)
-                      if self._outcome is not None else CleaningConfig())
-        trace = clean_steps_trace(document.text, config)
-        after = trace[-1][1] if trace else document.text
-        changed: list[str] = []
-        previous = document.text
-        for step, text in trace:
-            if text != previous:
-                changed.append(STEP_TITLES.get(step, step))
-            previous = text
-        before_html, after_html, removed = diff_html(document.text, after)
+    def show_stored(self, number: int) -> None:
+        """Document `number` of a store's cleaning: as its source holds it, and as the
+        cleaned store holds it (or why the filters dropped it)."""
+        from lstm_studio.gui.clean.store_outcome import drop_note, stored_pair
+
+        store = self._outcome.store if self._outcome is not None else None
+        if store is None:
+            return
+        before, after = stored_pair(store, number)
+        _, changed = traced(before, self._applied_config())
+        self._show_pair(before, after, changed, drop_note(store, number))
+
+    def _applied_config(self) -> CleaningConfig:
+        """The settings cleaning applied ("auto" segmentation decided, the table filled in)."""
+        if self._outcome is None:
+            return CleaningConfig()
+        return self._outcome.result.config or self._outcome.config
+
+    def _show_pair(self, before: str, after: str, changed: list[str], note: str) -> None:
+        before_html, after_html, removed = diff_html(before, after)
         self.before_view.setHtml(before_html)
         self.after_view.setHtml(after_html)
         parts = [note] if note else []
         parts.append("Changed by: " + ", ".join(changed) if changed else "No step changed it.")
         self.trace_label.setText(" · ".join(parts))
         self.removed_units = removed
+
+    def shutdown(self) -> None:
+        self._rows.shutdown()
+
+
+def traced(text: str, config: CleaningConfig) -> tuple[str, list[str]]:
+    """`text` cleaned with `config`, and the titles of the steps that changed it."""
+    from lstm_studio.core.cleaning import clean_steps_trace
+
+    trace = clean_steps_trace(text, config)
+    changed: list[str] = []
+    previous = text
+    for step, cleaned in trace:
+        if cleaned != previous:
+            changed.append(STEP_TITLES.get(step, step))
+        previous = cleaned
+    return (trace[-1][1] if trace else text), changed

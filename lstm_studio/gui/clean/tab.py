@@ -3,13 +3,15 @@ did — changes per step, detected languages, dropped documents, before/after pe
 
 The settings panel (pipeline_panel.py) and the report (report_view.py) are separate widgets;
 this module runs the cleaning through one TaskSlot and installs the result. The cleaned
-dataset goes to `state.set_cleaned()`; it is what the vocabulary and training use.
+dataset goes to `state.set_cleaned()`; it is what the vocabulary and training use. A corpus
+browsed from its on-disk store is cleaned into a store too (store_outcome.py), and its export
+is written in the background, one document at a time.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -17,7 +19,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from lstm_studio.core.atomic import atomic_write
 from lstm_studio.core.config import CleaningConfig
-from lstm_studio.core.progress import Progress
+from lstm_studio.core.dataset import Document
+from lstm_studio.core.errors import DataError
+from lstm_studio.core.progress import Progress, report
 from lstm_studio.core.wording import plural
 from lstm_studio.gui import dialogs, settings
 from lstm_studio.gui.clean.outcome import CleanOutcome, clean_in_background
@@ -38,6 +42,7 @@ class CleanTab(QWidget):
         super().__init__(parent)
         self.state = state
         self._cleaning = TaskSlot(self, "Cleaning", "Cleaning failed")
+        self._exporting = TaskSlot(self, "Exporting", "Export failed")
         self.panel = PipelinePanel(state.cleaning_config)
         self.report = CleanReportView()
         self.summary_label = QLabel(PROMPT)
@@ -45,6 +50,7 @@ class CleanTab(QWidget):
         self.task_bar = TaskBar()
         self.task_bar.setMaximumWidth(460)
         self.task_bar.follow_slot(self._cleaning)
+        self.task_bar.follow_slot(self._exporting)
         header = QHBoxLayout()
         header.addWidget(self.summary_label, 1)
         header.addWidget(self.task_bar)
@@ -90,8 +96,13 @@ class CleanTab(QWidget):
             return None
         config = self.config()
         self.state.cleaning_config = config
+        store, data = self.state.store, self.state.data_config
 
         def work(progress: Progress, emit: object) -> CleanOutcome:
+            if store is not None:  # never decode the whole corpus: clean it into a store
+                from lstm_studio.gui.clean.store_outcome import clean_store_in_background
+
+                return clean_store_in_background(data, store, config, progress)
             return clean_in_background(dataset, config, progress)
 
         return self._cleaning.start(
@@ -109,15 +120,18 @@ class CleanTab(QWidget):
         self.summary_label.setText(f"Kept {kept} · dropped: {dropped}")
         self.panel.vietnamese.show_report(report)
         self.report.show_outcome(outcome)
-        self.state.set_cleaned(outcome.result)
+        cleaned_store = outcome.store.cleaned if outcome.store is not None else None
+        self.state.set_cleaned(outcome.result, cleaned_store)
         self.state.status_message.emit(f"Cleaning kept {kept}")
         self._refresh_enabled()
         self.cleaned.emit()
         settle()
 
     # --- export ---------------------------------------------------------------------------
-    def export_csv(self, path: str | None = None) -> str | None:
-        """Write the cleaned documents as CSV (asking where when `path` is None)."""
+    def export_csv(self, path: str | None = None,
+                   on_done: Callable[[bool], None] | None = None) -> str | None:
+        """Write the cleaned documents as CSV (asking where when `path` is None). In memory
+        it is written at once; from a store in the background (`on_done(ok)` after it)."""
         cleaned = self.state.cleaned
         if cleaned is None:
             return None
@@ -126,18 +140,26 @@ class CleanTab(QWidget):
             path = dialogs.save_file(self, "Export cleaned dataset", start, "CSV (*.csv)")
             if not path:
                 return None
-        try:
-            with atomic_write(path, newline="") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(["text", "label", "split", "source"])
-                for doc in cleaned.dataset.documents:
-                    writer.writerow([doc.text, doc.label or "", doc.split, doc.source])
-        except OSError as error:
-            dialogs.error(self, "Export failed",
-                          f"Could not write {path}: {error.strerror or error}.")
-            return None
-        self.state.status_message.emit(
-            f"Exported {plural(len(cleaned.dataset), 'document')} to {path}")
+        documents = cleaned.dataset.documents
+        done_message = f"Exported {plural(len(documents), 'document')} to {path}"
+        if self.state.cleaned_store is None:
+            try:
+                write_csv(path, documents)
+            except DataError as error:
+                dialogs.error(self, "Export failed", str(error))
+                path = None
+            else:
+                self.state.status_message.emit(done_message)
+            if on_done is not None:
+                on_done(path is not None)
+            return path
+        target = path
+
+        def work(progress: Progress, emit: object) -> int:
+            return write_csv(target, documents, progress)
+
+        self._exporting.start(work, lambda _n: self.state.status_message.emit(done_message),
+                              on_done=on_done, description=f"Exporting to {Path(path).name}")
         return path
 
     # --- state ----------------------------------------------------------------------------
@@ -157,3 +179,27 @@ class CleanTab(QWidget):
 
     def shutdown(self) -> None:
         self._cleaning.shutdown()
+        self._exporting.shutdown()
+        self.report.shutdown()
+
+
+EXPORT_REPORTED = 10_000  # documents written between progress reports
+
+
+def write_csv(path: str, documents: Sequence[Document], progress: Progress | None = None,
+              ) -> int:
+    """Write `documents` one at a time (a store's are read as they are written, never held
+    together); returns how many. A failed write leaves no file and raises DataError."""
+    written = 0
+    try:
+        with atomic_write(path, newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["text", "label", "split", "source"])
+            for doc in documents:
+                writer.writerow([doc.text, doc.label or "", doc.split, doc.source])
+                written += 1
+                if written % EXPORT_REPORTED == 0:
+                    report(progress, written, len(documents), "Exporting")
+    except OSError as error:
+        raise DataError(f"Could not write {path}: {error.strerror or error}.") from error
+    return written
