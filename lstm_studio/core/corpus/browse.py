@@ -227,6 +227,17 @@ class StoreRows:
         return rank[first]
 
 
+def word_totals(store: TokenStore) -> tuple[int, int]:
+    """(word tokens, tokens joined by "_") over every document of the store: the figures
+    the in-memory report counts while cleaning, here from one pass over the token ids."""
+    from lstm_studio.core.summary import token_kinds
+
+    words, joined = token_kinds(store.lexicon)
+    totals = count_tokens(store.tokens, store.offsets, np.ones(len(store), dtype=bool),
+                          len(store.lexicon))
+    return int(totals[words].sum()), int(totals[joined].sum())
+
+
 def summarize_store(store: TokenStore, progress: Progress | None = None) -> DatasetSummary:
     """`summarize` for a store, from its arrays and one pass over its token ids.
 
@@ -235,7 +246,7 @@ def summarize_store(store: TokenStore, progress: Progress | None = None) -> Data
     and are not counted for a store: documents not in NFC and those typed without
     diacritics (0 here; the cleaning report of the store says what normalisation did).
     """
-    from lstm_studio.core.summary import DatasetSummary, LengthStats, token_kinds
+    from lstm_studio.core.summary import DatasetSummary, LengthStats
 
     names = store.labels
     labels, splits = store.arrays["label"], store.arrays["split"]
@@ -270,9 +281,7 @@ def summarize_store(store: TokenStore, progress: Progress | None = None) -> Data
                 mixed.add(key)
         if number % 20_000 == 0:
             report(progress, number, len(store), "Looking for duplicates")
-    word, joined = token_kinds(store.lexicon)
-    totals = count_tokens(tokens, offsets, np.ones(len(store), dtype=bool), len(store.lexicon))
-    words_total, joined_total = int(totals[word].sum()), int(totals[joined].sum())
+    words_total, joined_total = word_totals(store)
     return DatasetSummary(
         documents=len(store), splits=per_split, labels=names, lengths=stats,
         duplicates=sum(copies.values()), duplicate_groups=len(copies),

@@ -72,11 +72,9 @@ def load_for_training(data: DataConfig, cleaning: CleaningConfig | None,
         prepared = prepare_store(data, cleaning, progress=clean or read)
         store = prepared.store
         report = store.meta.get("cleaning") or {}
-        applied = None
-        if store.meta.get("cleaning_config") is not None:
-            from lstm_studio.core.config import config_from_dict
+        from lstm_studio.core.corpus.store_report import store_cleaning_config
 
-            applied = config_from_dict(CleaningConfig, store.meta["cleaning_config"])
+        applied = store_cleaning_config(store)
         filtered = list(report.get("filtered_splits", []))
         dropped = {reason: sum(n for split, n in by_split.items() if split in filtered)
                    for reason, by_split in report.get("dropped", {}).items()}

@@ -19,8 +19,13 @@ import numpy as np
 from lstm_studio.core.cleaning_report import CleaningReport, DroppedDocument
 from lstm_studio.core.cleaning_steps import enabled_steps
 from lstm_studio.core.config import CleaningConfig, config_from_dict
-from lstm_studio.core.corpus.browse import drop_reason, dropped_indices, original_text
-from lstm_studio.core.corpus.store import DROP_REASONS, TokenStore, count_tokens
+from lstm_studio.core.corpus.browse import (
+    drop_reason,
+    dropped_indices,
+    original_text,
+    word_totals,
+)
+from lstm_studio.core.corpus.store import DROP_REASONS, TokenStore
 from lstm_studio.core.dataset import SPLITS
 from lstm_studio.core.errors import DataError
 
@@ -82,17 +87,6 @@ class StoreDropped(Sequence[DroppedDocument]):
         codes = np.bincount(np.asarray(self.store.arrays["drop"][self.numbers], dtype=np.int64),
                             minlength=len(DROP_REASONS))
         return {DROP_REASONS[code]: int(n) for code, n in enumerate(codes.tolist()) if code}
-
-
-def word_totals(store: TokenStore) -> tuple[int, int]:
-    """(word tokens, tokens joined by "_") over every document of the store: the figures
-    the in-memory report counts while cleaning, here from one pass over the token ids."""
-    from lstm_studio.core.summary import token_kinds
-
-    words, joined = token_kinds(store.lexicon)
-    totals = count_tokens(store.tokens, store.offsets, np.ones(len(store), dtype=bool),
-                          len(store.lexicon))
-    return int(totals[words].sum()), int(totals[joined].sum())
 
 
 def store_cleaning_config(store: TokenStore) -> CleaningConfig | None:
