@@ -10,12 +10,14 @@ runs in a TaskSlot worker after each trace.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from lstm_studio.core.dataset import Document
 from lstm_studio.core.errors import UserError
 from lstm_studio.gui.inspect.neuron_search import NeuronSearchPanel
 from lstm_studio.gui.inspect.unit_order import UnitOrderBar
@@ -170,6 +172,8 @@ class ExplainControls(QObject):
         self.original_slot.shutdown()
         self.neurons.shutdown()
 
-    def _documents(self, split: str) -> list:
+    def _documents(self, split: str) -> Sequence[Document]:
+        """A split for the neuron search: from a store its documents are read one at a time
+        by the scan in its worker, not here."""
         dataset = self.tab.state.training_dataset()
         return dataset.split(split) if dataset is not None else []

@@ -104,6 +104,32 @@ class SourceBar(QWidget):
                 item.setEnabled(enabled)
 
 
+def example_documents(dataset: Dataset, order: tuple[str, ...]) -> dict[str, list[Document]]:
+    """The first EXAMPLES_PER_SPLIT documents of each split in `order`.
+
+    This runs on the GUI thread whenever data arrives. In memory it is one pass that stops
+    once every split has its examples (scanning 200,000 documents per split was a stall); a
+    corpus browsed from its store finds each split in its arrays and decodes only the few
+    documents shown (a pass would decode the whole corpus).
+    """
+    from lstm_studio.core.corpus.browse import StoreDataset
+
+    if isinstance(dataset, StoreDataset):
+        splits = {split: dataset.split(split) for split in order}
+        return {split: [docs[i] for i in range(min(EXAMPLES_PER_SPLIT, len(docs)))]
+                for split, docs in splits.items()}
+    picked: dict[str, list[Document]] = {split: [] for split in order}
+    wanted = EXAMPLES_PER_SPLIT * len(order)
+    for doc in dataset.documents:
+        chosen = picked.get(doc.split)
+        if chosen is not None and len(chosen) < EXAMPLES_PER_SPLIT:
+            chosen.append(doc)
+            wanted -= 1
+            if not wanted:
+                break
+    return picked
+
+
 class SentenceBar(QWidget):
     """The sentence to trace, Trace, and documents of the loaded dataset to pick from."""
 
@@ -135,17 +161,7 @@ class SentenceBar(QWidget):
         if dataset is None:
             return
         order = ("test", "valid", "train")
-        # One pass that stops once every split has its examples: this runs on the GUI thread
-        # whenever data arrives, and scanning 200,000 documents per split was a stall.
-        picked: dict[str, list[Document]] = {split: [] for split in order}
-        wanted = EXAMPLES_PER_SPLIT * len(order)
-        for doc in dataset.documents:
-            chosen = picked.get(doc.split)
-            if chosen is not None and len(chosen) < EXAMPLES_PER_SPLIT:
-                chosen.append(doc)
-                wanted -= 1
-                if not wanted:
-                    break
+        picked = example_documents(dataset, order)
         for split in order:
             for doc in picked[split]:
                 label = f"[{doc.label}] " if doc.label else ""

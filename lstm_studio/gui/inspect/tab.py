@@ -40,6 +40,7 @@ from lstm_studio.gui.workers import BackgroundTask, TaskSlot
 
 if TYPE_CHECKING:
     from lstm_studio.core.checkpoint import ModelBundle
+    from lstm_studio.core.vocab import Vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -155,10 +156,29 @@ class InspectTab(QWidget):
             cleaning = (state.cleaned.config if state.cleaned is not None
                         else state.cleaning_config)
             bundle = fresh_bundle(state.model_config, state.train_config, state.vocab_config,
-                                  cleaning, state.vocabulary, dataset, self.sentence_bar.text())
+                                  cleaning, self._fresh_vocabulary(), dataset,
+                                  self.sentence_bar.text())
             # The sources stay referenced so their ids cannot be reused meanwhile.
             self._fresh = (recipe, bundle, state.vocabulary, dataset)
         return self._fresh[1]
+
+    def _fresh_vocabulary(self) -> Vocabulary | None:
+        """The vocabulary built, else for a corpus browsed from its store the one its training
+        split gives, from the store's word counts: `fresh_bundle` would read every training
+        text on the GUI thread. None: `fresh_bundle` builds it (texts in memory are there)."""
+        state = self.state
+        store = state.training_store()
+        if state.vocabulary is not None or store is None:
+            return state.vocabulary
+        from lstm_studio.core.corpus.browse import store_filtered_splits
+        from lstm_studio.core.corpus.store import selected
+        from lstm_studio.core.corpus.training import store_vocabulary
+
+        filters = store_filtered_splits(store)
+        train = selected(store, "train", filters)
+        if not len(train):
+            return None
+        return store_vocabulary(store, train, state.vocab_config, store.train_counts(filters))[0]
 
     def choose_checkpoint(self) -> None:
         paths = dialogs.open_files(self, "Open a model file", "",
@@ -190,14 +210,16 @@ class InspectTab(QWidget):
         self.retrace()
 
     def _bring_to_front(self) -> None:
-        """Show this tab when another tab asked to inspect a sentence."""
-        widget: QWidget | None = self
+        """Show this tab when another tab asked to inspect a sentence: in every enclosing
+        QTabWidget, the page holding it (a page's parent is the QTabWidget's inner stack)."""
+        widget = self.parentWidget()
         while widget is not None:
-            parent = widget.parentWidget()
-            if isinstance(parent, QTabWidget):
-                parent.setCurrentWidget(widget)
-                return
-            widget = parent
+            if isinstance(widget, QTabWidget):
+                for index in range(widget.count()):
+                    page = widget.widget(index)
+                    if page is self or page.isAncestorOf(self):
+                        widget.setCurrentIndex(index)
+            widget = widget.parentWidget()
 
     def _on_data_changed(self) -> None:
         """Pick the example documents now if the tab is on screen, else when it is next shown:

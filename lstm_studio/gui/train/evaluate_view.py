@@ -1,9 +1,10 @@
 """Evaluate: test metrics, a confusion-matrix heatmap with counts, per-class scores and the
 misclassified documents; for a language model its perplexity beside an n-gram baseline's.
 
-Metrics come from the core (`evaluation.evaluate` or a TrainResult); this view only shows
-them. Evaluating on demand and fitting the n-gram run in this view's TaskSlot; a result that
-arrives after the model changed is dropped. Activating a misclassified document
+Metrics come from the core (`evaluation.evaluate`, through the store for a corpus browsed
+from one (corpus_reads.py), or a TrainResult); this view only shows them. Evaluating on
+demand and fitting the n-gram run in this view's TaskSlot; a result that arrives after the
+model changed is dropped. Activating a misclassified document
 (double-click or Enter) asks the Inspect tab to open it (`AppState.inspect_requested`).
 """
 
@@ -36,11 +37,13 @@ from lstm_studio.core.ngram import fit_on_vocabulary, vocab_tokens
 from lstm_studio.core.progress import Progress
 from lstm_studio.gui import dialogs
 from lstm_studio.gui.state import AppState
+from lstm_studio.gui.train.calibration_chart import ReliabilityChart
+from lstm_studio.gui.train.corpus_reads import split_texts, store_metrics
 from lstm_studio.gui.workers import BackgroundTask, TaskSlot
 
 if TYPE_CHECKING:
     from lstm_studio.core.checkpoint import ModelBundle
-from lstm_studio.gui.train.calibration_chart import ReliabilityChart
+    from lstm_studio.core.dataset import Dataset
 
 log = logging.getLogger(__name__)
 Metrics = dict[str, Any]  # as core.evaluation returns them: JSON-like, nested
@@ -66,6 +69,15 @@ def heat_colour(fraction: float) -> QColor:
     """White to deep blue; counts are drawn dark on light cells and white on dark ones."""
     fraction = min(1.0, max(0.0, fraction))
     return QColor(int(255 - 222 * fraction), int(255 - 154 * fraction), int(255 - 74 * fraction))
+
+
+def ngram_perplexity(bundle: ModelBundle, dataset: Dataset, split: str, order: int) -> float:
+    """The perplexity on `split` of an n-gram fitted on the train split with the model's
+    vocabulary (runs in a worker: the texts are read here, from a store one at a time)."""
+    stoi = bundle.vocab.stoi
+    ngram = fit_on_vocabulary(split_texts(dataset, "train"), stoi, order)
+    return float(ngram.perplexity(vocab_tokens(text, stoi)
+                                  for text in split_texts(dataset, split)))
 
 
 class EvaluateView(QWidget):
@@ -246,7 +258,11 @@ class EvaluateView(QWidget):
         return self.slot.is_busy()
 
     def evaluate_current(self, on_done: OnDone | None = None) -> BackgroundTask | None:
-        """Evaluate `state.model` on the chosen split of the training dataset, off the GUI."""
+        """Evaluate `state.model` on the chosen split of the training dataset, off the GUI.
+
+        A corpus browsed from its store is scored through the store as training encoded it
+        (`store_metrics`); the documents are read in the worker only for a model trained on
+        other data, or for the n-gram baseline of a language model."""
         bundle: ModelBundle | None = self.state.model
         dataset = self.state.training_dataset()
         if bundle is None or dataset is None or self.busy():
@@ -258,18 +274,16 @@ class EvaluateView(QWidget):
             return None
         clean = self.state.cleaned is None  # cleaned documents need no second pass
         lm = bundle.model_config.task == "lm"
-        train_texts = [doc.text for doc in dataset.split("train")] if lm else []
         order = self.ngram_order.value()
 
         def job(progress: Progress, _emit: Callable[[object], None]) -> Metrics:
             from lstm_studio.core.evaluation import evaluate
 
-            metrics = dict(evaluate(bundle, documents, clean=clean, progress=progress))
-            if train_texts:
-                stoi = bundle.vocab.stoi
-                ngram = fit_on_vocabulary(train_texts, stoi, order)
-                metrics["ngram_perplexity"] = float(ngram.perplexity(
-                    [vocab_tokens(doc.text, stoi) for doc in documents]))
+            metrics = store_metrics(bundle, dataset, split, progress)
+            if metrics is None:
+                metrics = dict(evaluate(bundle, documents, clean=clean, progress=progress))
+            if lm and dataset.split("train"):
+                metrics["ngram_perplexity"] = ngram_perplexity(bundle, dataset, split, order)
             return metrics
 
         self.summary.setText(f"Evaluating on {split}…")
@@ -283,16 +297,12 @@ class EvaluateView(QWidget):
         dataset = self.state.training_dataset()
         if bundle is None or dataset is None or bundle.model_config.task != "lm":
             return None
-        train_texts = [doc.text for doc in dataset.split("train")]
-        texts = [doc.text for doc in dataset.split(split)]
-        if not train_texts or not texts or self.busy():
+        if not dataset.split("train") or not dataset.split(split) or self.busy():
             return None
         order = self.ngram_order.value()
-        stoi = bundle.vocab.stoi
 
         def job(_progress: Progress, _emit: Callable[[object], None]) -> float:
-            ngram = fit_on_vocabulary(train_texts, stoi, order)
-            return float(ngram.perplexity([vocab_tokens(text, stoi) for text in texts]))
+            return ngram_perplexity(bundle, dataset, split, order)
 
         return self._run(job, bundle, self._on_baseline, on_done)
 

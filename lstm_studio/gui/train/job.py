@@ -26,6 +26,7 @@ from lstm_studio.core.events import RunEnded, RunStarted, StepEvent
 from lstm_studio.core.progress import Progress
 
 if TYPE_CHECKING:  # torch-backed: imported inside the job, not when the window opens
+    from lstm_studio.core.corpus.store import TokenStore
     from lstm_studio.core.dataset import Dataset
     from lstm_studio.core.pipeline import TrainResult
     from lstm_studio.core.runs import RunRecord
@@ -87,6 +88,44 @@ class TrainingInputs:
     train_config: TrainConfig
     cleaning_config: CleaningConfig | None
     data_config: DataConfig
+    # The token store behind `dataset` when the window browses the corpus from one
+    # (`AppState.training_store()`): the run reads that very store, never the texts.
+    store: TokenStore | None = None
+
+
+def recorded_settings(inputs: TrainingInputs) -> tuple[DataConfig, CleaningConfig | None]:
+    """The data and cleaning settings a run records (a resume rebuilds its data from them).
+
+    A corpus browsed from its store is trained with the cleaning that store holds (none
+    unless the Clean tab cleaned it) and recorded with the data settings it was built from,
+    whatever "Train from" says now, so that resuming the run finds the same store.
+    """
+    if inputs.store is None:
+        return inputs.data_config, inputs.cleaning_config
+    from lstm_studio.core.config import config_from_dict
+    from lstm_studio.core.corpus.store_report import store_cleaning_config
+
+    built_from = inputs.store.meta.get("data_config")
+    data = (config_from_dict(DataConfig, built_from) if built_from is not None
+            else inputs.data_config)
+    return data, store_cleaning_config(inputs.store)
+
+
+def corpus_of(inputs: TrainingInputs, progress: Progress
+              ) -> tuple[Dataset | TokenStore, CleaningConfig | None, DataConfig]:
+    """What `train_model` reads, with the cleaning applied and the data settings: the store
+    the window browses (never its texts), else as the Data tab's "Train from" decides (the
+    store prepared or found in the cache, or the in-memory dataset as it is)."""
+    from lstm_studio.core.corpus.choice import load_for_training, use_store
+
+    if inputs.store is not None:
+        data, cleaning = recorded_settings(inputs)
+        return inputs.store, cleaning, data
+    if use_store(inputs.data_config):
+        prepared = load_for_training(inputs.data_config, inputs.cleaning_config, progress,
+                                     progress)
+        return prepared.corpus, prepared.cleaning, inputs.data_config
+    return inputs.dataset, inputs.cleaning_config, inputs.data_config
 
 
 @contextlib.contextmanager
@@ -174,7 +213,6 @@ def training_job(inputs: TrainingInputs, closing: threading.Event | None = None
 
     def job(progress: Progress, emit: Emit) -> TrainResult:
         from lstm_studio.core.config import config_to_dict
-        from lstm_studio.core.corpus.choice import load_for_training, use_store
         from lstm_studio.core.pipeline import run_configs, train_model
         from lstm_studio.core.run_session import RunOptions, RunSession
         from lstm_studio.core.runs import RunStore
@@ -183,8 +221,7 @@ def training_job(inputs: TrainingInputs, closing: threading.Event | None = None
         # window killed meanwhile leaves the run listed as interrupted.
         session = RunSession.start(
             RunStore(), config_to_dict(inputs.model_config), config_to_dict(inputs.train_config),
-            configs=run_configs(inputs.vocab_config, inputs.data_config,
-                                inputs.cleaning_config))
+            configs=run_configs(inputs.vocab_config, *recorded_settings(inputs)))
         batcher = EventBatcher(emit)
         run_id: list[str] = []
         stopped: list[RunRecord | None] = []
@@ -198,14 +235,10 @@ def training_job(inputs: TrainingInputs, closing: threading.Event | None = None
                 raise ShutdownRequested()
 
         with _ends_cleanly(batcher, stopped), session.recording():
-            corpus, cleaning = inputs.dataset, inputs.cleaning_config
-            if use_store(inputs.data_config):  # the Data tab's "Train from" choice
-                prepared = load_for_training(inputs.data_config, cleaning, progress,
-                                             progress)
-                corpus, cleaning = prepared.corpus, prepared.cleaning
+            corpus, cleaning, data_config = corpus_of(inputs, progress)
             return train_model(corpus, inputs.vocab_config, inputs.model_config,
                                inputs.train_config, cleaning_config=cleaning,
-                               data_config=inputs.data_config, progress=progress,
+                               data_config=data_config, progress=progress,
                                on_event=on_event, options=RunOptions(session=session))
 
     return job

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from lstm_studio.core.config import TrainConfig
 from lstm_studio.gui import dialogs
+from lstm_studio.gui.train.corpus_reads import split_texts
 from lstm_studio.gui.widgets.binder import FieldBinder
 from lstm_studio.gui.widgets.task_bar import TaskBar
 from lstm_studio.gui.workers import TaskSlot
@@ -57,7 +58,7 @@ def vector_check_job(path: str, dataset: Any, vocabulary: Any, vocab_config: Any
         from lstm_studio.core.embeddings import coverage, read_vectors, token_counts
         from lstm_studio.core.vocab import Vocabulary
 
-        texts = [doc.text for doc in dataset.split("train")]
+        texts = split_texts(dataset, "train")
         vocab = vocabulary or Vocabulary.build(texts, vocab_config)
         pretrained = read_vectors(path, vocab.itos, progress=progress)
         cover = coverage(pretrained, vocab.itos, token_counts(texts))
@@ -75,7 +76,7 @@ def word2vec_job(dataset: Any, dim: int, seed: int, threads: int | None
         from lstm_studio.core.paths import user_data_dir
         from lstm_studio.core.word2vec import Word2VecSettings, save_vec, train_word2vec
 
-        texts = [doc.text for doc in dataset.split("train")]
+        texts = split_texts(dataset, "train")
         keyed = train_word2vec(texts, Word2VecSettings(dim=dim, seed=seed, threads=threads),
                                progress=progress)
         stamp = time.strftime("%Y%m%d-%H%M%S")

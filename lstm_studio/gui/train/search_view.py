@@ -35,7 +35,8 @@ COLUMNS = ("Trial", "State", "Valid score", "Cell", "Hidden", "Layers", "Dropout
 PARAM_COLUMNS = ("cell", "hidden_size", "num_layers", "dropout", "lr", "batch_size", "pooling",
                  "class_weight")
 
-# (dataset, vocab_config, model_config, train_config, cleaning, data_config) or None
+# (corpus, vocab_config, model_config, train_config, cleaning, data_config) or None; the
+# corpus is a Dataset, or the TokenStore it is browsed from (trials then read the store)
 Inputs = Callable[[], tuple | None]
 
 
@@ -48,12 +49,12 @@ def _cell(value: Any) -> QTableWidgetItem:
 
 def search_job(inputs: tuple, trials: int, budget_s: float | None, name: str
                ) -> Callable[[Any, Callable[[Any], None]], Any]:
-    dataset, vocab_config, model_config, train_config, cleaning, data_config = inputs
+    corpus, vocab_config, model_config, train_config, cleaning, data_config = inputs
 
     def job(progress: Any, emit: Callable[[Any], None]) -> Any:
         from lstm_studio.core.search import run_search
 
-        return run_search(dataset, vocab_config, model_config, train_config, cleaning,
+        return run_search(corpus, vocab_config, model_config, train_config, cleaning,
                           data_config, trials=trials, budget_s=budget_s, name=name,
                           seed=train_config.seed, progress=progress, on_trial=emit)
 

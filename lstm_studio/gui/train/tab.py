@@ -34,7 +34,7 @@ from lstm_studio.gui.train.compare_view import CompareView
 from lstm_studio.gui.train.evaluate_view import EvaluateView
 from lstm_studio.gui.train.follow_view import FollowView
 from lstm_studio.gui.train.form import TrainForm
-from lstm_studio.gui.train.job import TrainingInputs
+from lstm_studio.gui.train.job import TrainingInputs, recorded_settings
 from lstm_studio.gui.train.search_view import SearchView
 from lstm_studio.gui.train.training_view import TrainingView
 from lstm_studio.gui.train.use_view import UseView
@@ -132,13 +132,19 @@ class TrainTab(QWidget):
             self._data_blocker = "Load a dataset in the Data tab to train a model."
             self.form.set_data_context(vocab_size, 2, True)
         else:
-            has_train = any(doc.split == "train" for doc in dataset.documents)
-            self._data_blocker = (None if has_train
+            self._data_blocker = (None if self._has_train(dataset)
                                   else "The dataset has no train split to learn from.")
             labels = self._labels_of(dataset)
             self.form.set_data_context(vocab_size, len(labels), bool(labels))
         self.form.quality.attach(self.state)
         self._update_blocker()
+
+    def _has_train(self, dataset: Dataset) -> bool:
+        """Whether a document is in the train split: a store answers from its split array
+        (visiting its documents would decode them all), a list stops at the first one."""
+        if self.state.training_store() is not None:
+            return len(dataset.split("train")) > 0
+        return any(doc.split == "train" for doc in dataset.documents)
 
     def _labels_of(self, dataset: Dataset) -> list[str]:
         """The dataset's labels, found once per dataset: a pass over 200,000 documents on the
@@ -171,10 +177,18 @@ class TrainTab(QWidget):
     # ----- training ---------------------------------------------------------------------------
     def start_training(self) -> BackgroundTask | None:
         """Start a run with the form's settings (what the Start button does)."""
-        dataset = self.state.training_dataset()
-        if self.is_training() or self.blocker() is not None or dataset is None:
+        inputs = self._training_inputs()
+        if self.is_training() or self.blocker() is not None or inputs is None:
             return None
-        return self.training.start(TrainingInputs(dataset, *self._form_inputs()))
+        return self.training.start(inputs)
+
+    def _training_inputs(self) -> TrainingInputs | None:
+        """The data and the form's settings (None: no data), with the store the corpus is
+        browsed from, if any: a run or a search then reads that store, not its documents."""
+        dataset = self.state.training_dataset()
+        if dataset is None:
+            return None
+        return TrainingInputs(dataset, *self._form_inputs(), store=self.state.training_store())
 
     def _form_inputs(self) -> tuple:
         """(vocabulary, model, training, cleaning, data) settings a run or a search starts
@@ -192,9 +206,13 @@ class TrainTab(QWidget):
     # ----- search -----------------------------------------------------------------------------
     def _search_inputs(self) -> tuple | None:
         """What a settings search starts from: the data and the form (None: cannot start)."""
-        if self.is_training() or self._settings_blocker() is not None:
+        inputs = self._training_inputs()
+        if self.is_training() or self._settings_blocker() is not None or inputs is None:
             return None
-        return (self.state.training_dataset(), *self._form_inputs())
+        corpus = inputs.store if inputs.store is not None else inputs.dataset
+        data, cleaning = recorded_settings(inputs)
+        return (corpus, inputs.vocab_config, inputs.model_config, inputs.train_config,
+                cleaning, data)
 
     def apply_search_settings(self, model_config: ModelConfig,
                               train_config: TrainConfig) -> None:

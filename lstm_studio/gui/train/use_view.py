@@ -36,6 +36,7 @@ from lstm_studio.core.ngram import NGramModel, fit_on_vocabulary, vocab_tokens
 from lstm_studio.core.progress import Progress
 from lstm_studio.gui import dialogs
 from lstm_studio.gui.state import AppState
+from lstm_studio.gui.train.corpus_reads import split_texts
 from lstm_studio.gui.workers import BackgroundTask, TaskSlot
 
 if TYPE_CHECKING:
@@ -346,7 +347,8 @@ class UseView(QWidget):
         order = self.ngram_order.value()
         key = (id(bundle), order)
         cached = self._ngram_cache.get(key)
-        texts = [] if cached is not None else [d.text for d in dataset.split("train")]
+        # Read in the worker: from a store one at a time, never all held as a list here.
+        texts = split_texts(dataset, "train") if cached is None else []
         stoi = bundle.vocab.stoi
         prompt = vocab_tokens(self.prompt.text(), stoi)
         length, seed, temperature = (self.length.value(), self.seed.value(),
