@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lstm_studio.core.callbacks import TrainerCallback
 from lstm_studio.core.config import (
@@ -34,6 +34,9 @@ from lstm_studio.core.config import (
 from lstm_studio.core.dataset import Dataset
 from lstm_studio.core.errors import Cancelled, ConfigError, MissingExtra
 from lstm_studio.core.progress import Progress
+
+if TYPE_CHECKING:
+    from lstm_studio.core.corpus.store import TokenStore
 
 # name -> ("choice", options) | ("float", low, high) | ("log", low, high)
 SPACE: dict[str, tuple] = {
@@ -201,7 +204,7 @@ def _mark(run_id: str | None, status: str, message: str) -> None:
         store.save(record)
 
 
-def run_search(dataset: Dataset, vocab_config: VocabConfig, model_config: ModelConfig,
+def run_search(dataset: Dataset | TokenStore, vocab_config: VocabConfig, model_config: ModelConfig,
                train_config: TrainConfig, cleaning_config: CleaningConfig | None = None,
                data_config: DataConfig | None = None, *, trials: int = 10,
                budget_s: float | None = None, name: str = "search", seed: int = 0,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import json
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -132,6 +133,12 @@ def test_a_second_start_reuses_the_store_and_a_changed_source_rebuilds_it(
     assert first.built and not again.built
     assert again.store.key == first.store.key and "Reused" in again.notes[0]
     assert store_key(data, CleaningConfig()) != first.store.key  # the pipeline is in the key
+    # What does not change the arrays does not change the key: the memory-or-store choice and
+    # a total-size budget, which a build lifts.
+    chosen = replace(data, store="on", limits=replace(data.limits, max_total_bytes=1 << 20))
+    assert store_key(chosen, None) == first.store.key
+    assert not prepare_store(chosen, None).built
+    assert store_key(replace(data, text_column="title"), None) != first.store.key
     with open(sources[1], "a", encoding="utf-8") as handle:
         handle.write(json.dumps({"review": "món mới", "sentiment": "pos"}) + "\n")
     changed = prepare_store(data, None)

@@ -66,3 +66,37 @@ def test_the_legend_never_covers_a_bar(qtbot: Any, heights: dict[str, list[float
     assert len(bars) == 6
     covered = [bar for bar in bars if bar.intersects(area)]
     assert covered == [], f"the legend {area} covers {covered}"
+
+
+def test_the_document_table_paints_inside_the_foreground(qtbot: Any) -> None:
+    """Every cell the Data and Clean tables paint is read while workers are asked to wait, so
+    a sort merging in the background does not slow the repaint down cell by cell."""
+    from PySide6.QtCore import QModelIndex, Qt
+
+    from lstm_studio.core.dataset import Document
+    from lstm_studio.core.progress import foreground_held
+    from lstm_studio.gui.widgets.document_model import DocumentIndex, DocumentTableModel
+    from lstm_studio.gui.widgets.table_view import ForegroundTableView
+
+    seen: list[bool] = []
+
+    class Recording(DocumentTableModel):
+        def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+            if role == Qt.ItemDataRole.DisplayRole:
+                seen.append(foreground_held())
+            return super().data(index, role)
+
+    model = Recording()
+    documents = [Document(text=f"review {i} ngon", label="pos", split="train", source="s")
+                 for i in range(40)]
+    model.set_index(DocumentIndex.build(documents))
+    view = ForegroundTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.resize(600, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    seen.clear()
+    view.viewport().grab()
+    assert seen and all(seen)
+    assert not foreground_held()

@@ -111,6 +111,15 @@ def _fingerprint(path: Path) -> list[Any]:
     return [str(path.resolve()), stat.st_size, stat.st_mtime_ns]
 
 
+def as_built(data: DataConfig) -> DataConfig:
+    """`data` as a build reads it: the total-size budget lifted (the store holds nothing in
+    memory) and the memory-or-store choice cleared, since neither changes what is written.
+    The cache key is taken from this, so `--store on` and `auto` share one store."""
+    limits = replace(data.limits, max_total_bytes=max(data.limits.max_total_bytes,
+                                                      STORE_TOTAL_BYTES))
+    return replace(data, limits=limits, store="on")
+
+
 def store_key(data: DataConfig, cleaning: CleaningConfig | None) -> str:
     """The cache key: the sources as they are now on disk, how they are read, the cleaning
     pipeline and the code versions that shape the arrays."""
@@ -122,7 +131,7 @@ def store_key(data: DataConfig, cleaning: CleaningConfig | None) -> str:
         "store": STORE_VERSION,
         "app": __version__,
         "sources": [_fingerprint(path) for path, _given, _note in targets],
-        "data": config_to_dict(absolute_sources(data)),
+        "data": config_to_dict(absolute_sources(as_built(data))),
         "cleaning": config_to_dict(cleaning) if cleaning is not None else None,
         "segmenter": segmentation.version() if cleaning is not None else None,
     }
@@ -343,9 +352,7 @@ def _chunked(items: Iterator[tuple[int, Any]], pending: deque) -> Iterator[list[
 
 def _build(folder: Path, key: str, data: DataConfig, cleaning: CleaningConfig | None,
            progress: Progress | None, workers: int | None) -> None:
-    limits = replace(data.limits, max_total_bytes=max(data.limits.max_total_bytes,
-                                                      STORE_TOTAL_BYTES))
-    budget = ReadBudget(limits)
+    budget = ReadBudget(as_built(data).limits)
     states = [
         _SourceState(path, given, stream_source(path, data, budget),
                      override_for(path, given, data.split_overrides), notes=[note] if note else [])

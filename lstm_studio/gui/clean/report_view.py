@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QSplitter,
-    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -41,6 +40,7 @@ from lstm_studio.gui.widgets.document_model import (
     RowQuery,
     RowSource,
 )
+from lstm_studio.gui.widgets.table_view import ForegroundTableView
 from lstm_studio.gui.workers import TaskSlot
 
 LANGUAGES_SHOWN = 10
@@ -96,7 +96,7 @@ class CleanReportView(QWidget):
 
     def _build_lists(self) -> None:
         self.documents = DocumentTableModel(self)
-        view = self.documents_view = QTableView()
+        view = self.documents_view = ForegroundTableView()
         view.setModel(self.documents)
         view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -60,6 +59,7 @@ from lstm_studio.gui.widgets.document_model import (
 )
 from lstm_studio.gui.widgets.imbalance_note import ImbalanceNote
 from lstm_studio.gui.widgets.split_panel import SplitPanel
+from lstm_studio.gui.widgets.table_view import ForegroundTableView
 from lstm_studio.gui.widgets.task_bar import TaskBar
 from lstm_studio.gui.workers import BackgroundTask, TaskFunction, TaskSlot
 from lstm_studio.resources_path import sample_paths
@@ -222,7 +222,7 @@ class DataTab(QWidget):
         self.model = DocumentTableModel(self)
         self.model.set_runner(self._compute_rows, self._rows.cancel)
         self.model.modelReset.connect(self._update_shown)
-        self.table = QTableView()
+        self.table = ForegroundTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -36,6 +36,7 @@ COLUMNS = ("#", "Text", "Label", "Split", "Length", "Source")
 ALL = ""  # filter value meaning "any"
 SYNC_ROWS = 50_000  # up to this many documents, rows are computed on the GUI thread
 CHUNK = 10_000  # documents filtered or sorted in one step (a few ms holding the GIL at most)
+MERGE_STEP = 1_000  # rows merged between progress checks (where a worker yields to painting)
 
 
 class RowSource(Protocol):
@@ -161,7 +162,7 @@ def sorted_in_slices(rows: list[int], key: Callable[[int], Any], descending: boo
     merged: list[int] = []
     for row in heapq.merge(*slices, key=key, reverse=descending):
         merged.append(row)
-        if tick is not None and len(merged) % CHUNK == 0:
+        if tick is not None and len(merged) % MERGE_STEP == 0:
             tick((len(rows) + len(merged)) // 2)
     return merged
 
