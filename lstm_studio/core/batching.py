@@ -15,10 +15,12 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import torch
+from typing import TYPE_CHECKING
 
 from lstm_studio.core.prediction import classifier_ids
+
+if TYPE_CHECKING:  # torch is imported where tensors are made: planning data needs no torch
+    import torch
 
 IGNORE_INDEX = -100  # cross_entropy skips these target positions (padding in LM batches)
 
@@ -109,6 +111,8 @@ def bucket_batches(lengths: Sequence[int], batch_size: int, shuffle: bool = True
 def collate(data: EncodedSet, indices: Sequence[int], device: torch.device | str = "cpu",
             pad_to: int | None = None) -> Batch:
     """Pad the chosen sequences into tensors; `pad_to` forces a fixed width (benchmarks)."""
+    import torch
+
     seqs = [data.sequences[i] for i in indices]
     if data.task == "lm":
         inputs = [seq[:-1] for seq in seqs]

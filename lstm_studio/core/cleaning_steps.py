@@ -14,6 +14,7 @@ new emoji and scripts are handled without updating a table.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -25,7 +26,12 @@ from lstm_studio.core.config import (
     SEGMENT_STEP,
     CleaningConfig,
 )
-from lstm_studio.core.normalization import AbbreviationExpander, default_table, tone_normalizer
+from lstm_studio.core.normalization import (
+    AbbreviationExpander,
+    default_table,
+    lower_text,
+    tone_normalizer,
+)
 from lstm_studio.core.segmentation import segment
 
 # --- 1. URLs and HTML ------------------------------------------------------------------------
@@ -156,6 +162,10 @@ class _CharTable(dict):
 _ASTRAL_RE = re.compile("[\U00010000-\U0010FFFF]")
 
 
+def _spaces(run: re.Match[str]) -> str:
+    return " " * (run.end() - run.start())
+
+
 class _CharClass:
     """Replace every character a predicate selects by a space, fast.
 
@@ -183,13 +193,24 @@ class _CharClass:
                         for lo, hi in ranges)
         return re.compile(f"[{parts}]+")
 
+    def blank(self, text: str) -> str:
+        """Every selected character replaced by one space: the text keeps its length."""
+        if self._regex is None:
+            self._regex = self._compile()
+        text = self._regex.sub(_spaces, text)
+        if _ASTRAL_RE.search(text):
+            text = text.translate(self._astral)
+        return _ORPHAN_MARKS_RE.sub(_spaces, text) if _COMBINING_MARK_RE.search(text) else text
+
     def replace(self, text: str) -> str:
         if self._regex is None:
             self._regex = self._compile()
         text = self._regex.sub(" ", text)
         if _ASTRAL_RE.search(text):
             text = text.translate(self._astral)
-        return text
+        # Combining marks the removed characters carried: left standing alone, the next
+        # cleaning would glue them onto the word before ("không ́" -> "khônǵ").
+        return _ORPHAN_MARKS_RE.sub(" ", text) if _COMBINING_MARK_RE.search(text) else text
 
 
 _PUNCT_DIGITS = _CharClass(_is_punct_or_digit)
@@ -198,6 +219,8 @@ _PICTOGRAPHS = _CharClass(_is_pictograph)
 # (Written to start with "_" so the regex engine can jump from underscore to underscore.)
 _STRAY_UNDERSCORES = re.compile(r"_(?:(?<![^\W\d_]_)|(?![^\W\d_]))")  # after runs became one
 _UNDERSCORE_RUNS = re.compile(r"__+")
+_UNDERSCORE_ANY_RUN = re.compile(r"_+")
+_LETTER_RE = re.compile(r"[^\W\d_]")  # a letter or mark, as the underscore rule counts them
 
 
 def remove_punctuation_digits(text: str) -> str:
@@ -233,6 +256,7 @@ _SPLIT_MARK_RE = re.compile(
 
 
 _COMBINING_MARK_RE = re.compile(r"[\u0300-\u036f]")
+_ORPHAN_MARKS_RE = re.compile(r"(?<!\S)[\u0300-\u036f]+(?!\S)")
 
 
 def _glue_mark(match: re.Match[str]) -> str:
@@ -245,6 +269,8 @@ def normalize_unicode(text: str) -> str:
     NFC turns a decomposed "e + ◌́" into the single "é" the vocabulary will also see; it cannot
     reach a mark separated from its letter by a space, hence the repair first.
     """
+    if _INVISIBLE_RE.search(text):  # first, so no later step sees words they join or split
+        text = text.translate(_INVISIBLE)
     if _COMBINING_MARK_RE.search(text):
         text = _SPLIT_MARK_RE.sub(_glue_mark, text)
     return unicodedata.normalize("NFC", text)
@@ -274,7 +300,7 @@ def normalize_whitespace(text: str) -> str:
 
 
 def lowercase(text: str) -> str:
-    return text.lower()
+    return lower_text(text)
 
 
 # The lecture's six steps: pure functions with no settings.
@@ -314,11 +340,13 @@ def enabled_steps(config: CleaningConfig) -> list[str]:
 def configured_steps(config: CleaningConfig) -> list[tuple[str, StepFunction]]:
     """(name, function) for each enabled step, with the config's settings bound in."""
     functions: list[tuple[str, StepFunction]] = []
-    for name in enabled_steps(config):
+    names = enabled_steps(config)
+    for name in names:
         if name == "expand_abbreviations":
             table = config.abbreviations
             function: StepFunction = AbbreviationExpander(
-                table if table is not None else default_table())
+                table if table is not None else default_table(), blank=_later_blanks(names),
+                drop_units="remove_punctuation_digits" in names)
         elif name == "normalize_tone_marks":
             function = tone_normalizer(config.tone_style)
         elif name == SEGMENT_STEP:
@@ -327,6 +355,50 @@ def configured_steps(config: CleaningConfig) -> list[tuple[str, StepFunction]]:
             function = STEP_FUNCTIONS[name]
         functions.append((name, function))
     return functions
+
+
+def _later_blanks(names: list[str]) -> StepFunction | None:
+    """What the removal steps among `names` will turn into spaces, as spaces, the length
+    kept (for the abbreviation step, which runs before them; see AbbreviationExpander)."""
+    punctuation, emoji = "remove_punctuation_digits" in names, "remove_emoji" in names
+    unescape = punctuation or "normalize_whitespace" in names  # "\\n" typed as two characters
+    if not (punctuation or emoji or unescape):
+        return None
+    chars = _blanked_chars(punctuation, emoji) if punctuation or emoji else None
+
+    def blank(text: str) -> str:
+        if unescape and "\\" in text:
+            text = _ESCAPED_WHITESPACE_RE.sub("  ", text)
+        if chars is not None:
+            text = chars.blank(text)
+        return _blank_stray_underscores(text) if punctuation else text
+
+    return blank
+
+
+@functools.cache
+def _blanked_chars(punctuation: bool, emoji: bool) -> _CharClass:
+    """One character class for what the enabled removal steps turn into spaces (one pass)."""
+    if not emoji:
+        return _PUNCT_DIGITS
+    if not punctuation:
+        return _PICTOGRAPHS
+    return _CharClass(lambda char: _is_punct_or_digit(char) or _is_pictograph(char))
+
+
+def _blank_stray_underscores(text: str) -> str:
+    """The underscores `remove_punctuation_digits` drops (all but a run between two letters)
+    as spaces, the length kept."""
+    if "_" not in text:
+        return text
+
+    def stray(run: re.Match[str]) -> str:
+        start, end = run.span()
+        joined = (start > 0 and end < len(text) and _LETTER_RE.match(text, start - 1) is not None
+                  and _LETTER_RE.match(text, end) is not None)
+        return run.group() if joined else " " * (end - start)
+
+    return _UNDERSCORE_ANY_RUN.sub(stray, text)
 
 
 def run_steps(text: str, functions: list[tuple[str, StepFunction]]) -> tuple[str, int, int]:

@@ -191,27 +191,58 @@ def check_table(table: object) -> None:
 
 
 # Opening context: start, whitespace, or an opening bracket or quote. Closing context: end or
-# whitespace, after any sentence punctuation. "k-pop", "50k" or "ko.vn" are never matched.
+# whitespace, after any sentence punctuation. "k-pop", "50k" or "ko.vn" are not matched while
+# punctuation and digits stay in the text (see AbbreviationExpander when they go later).
 _BEFORE = r"(?<![^\s(\[{\"'“‘«])"
 _AFTER = r"(?=[.,!?;:…)\]}\"'”’»]*(?:\s|$))"
+_TOKEN_RE = re.compile(r"\S+")
 _NUMBER_BEFORE_RE = re.compile(r"\d[\s(\[{\"'“‘«]*$")
 
 
-class AbbreviationExpander:
-    """The abbreviation step for one table: `expander(text) -> text`."""
+def lower_text(text: str) -> str:
+    """Lower case as the lowercase step writes it, and as short forms are looked up.
 
-    def __init__(self, table: Mapping[str, str]) -> None:
-        self.table = {key.lower(): value for key, value in table.items()}
+    "İ" (a dotted capital I) lowers to "i" and a combining dot; that dot, not a letter, would
+    split the word for the underscore rule the next time the text is cleaned, and "İU" would
+    not find "iu" in a table while the cleaned "iu" would."""
+    text = text.lower()
+    if "\u0307" not in text:
+        return text
+    return unicodedata.normalize("NFC", text.replace("i\u0307", "i"))  # "İ́" -> "í"
+
+
+class AbbreviationExpander:
+    """The abbreviation step for one table: `expander(text) -> text`.
+
+    When later steps of the same pipeline turn characters into spaces (punctuation, digits,
+    emoji), `blank` does the same to a copy of the text, keeping its length, and a short form
+    counts as a whole token when it stands between spaces of that copy. With the strict
+    contexts above, "ngon,ko đắt" kept its "ko" (a comma before it) and became "ngon ko đắt"
+    once the comma was gone: the negation lost, and cleaning the cleaned text again changed
+    it. For the same reason, with `drop_units` (the digits go later) a unit goes with its
+    number: "giá 50k" leaves "giá", not a "k" that would read as "không" the next time.
+    """
+
+    def __init__(self, table: Mapping[str, str], blank: Callable[[str], str] | None = None,
+                 drop_units: bool = False) -> None:
+        self.table = {lower_text(key): value for key, value in table.items()}
         keys = sorted(self.table, key=lambda key: (-len(key), key))
-        self._pattern = (re.compile(_BEFORE + "(" + "|".join(map(re.escape, keys)) + ")" + _AFTER,
-                                    re.IGNORECASE) if keys else None)
+        alternatives = "(" + "|".join(map(re.escape, keys)) + ")"
+        self._pattern = (re.compile(_BEFORE + alternatives + _AFTER, re.IGNORECASE)
+                         if keys else None)
+        self._blank = blank
+        self._drop_units = drop_units
+        self._keys = frozenset(self.table)
 
     def _replace(self, match: re.Match[str]) -> str:
-        word = match.group(1)
-        start = match.start(1)
-        if _NUMBER_BEFORE_RE.search(match.string, max(0, start - 8), start):
-            return word  # a unit: "50 k", "2 kg"
-        expansion = self.table[word.lower()]
+        return self._expand(match.string, match.start(1), match.group(1))
+
+    def _expand(self, text: str, start: int, word: str) -> str:
+        if _NUMBER_BEFORE_RE.search(text, max(0, start - 8), start):
+            return "" if self._drop_units else word  # a unit: "50 k", "2 kg"
+        expansion = self.table.get(lower_text(word))
+        if expansion is None:  # matched by the regex's simpler case folding only
+            return word
         if len(word) > 1 and word.isupper():
             return expansion.upper()
         if word[0].isupper():
@@ -221,4 +252,17 @@ class AbbreviationExpander:
     def __call__(self, text: str) -> str:
         if self._pattern is None:
             return text
-        return self._pattern.sub(self._replace, text)
+        if self._blank is None:
+            return self._pattern.sub(self._replace, text)
+        shadow = self._blank(text)
+        present = self._keys.intersection(lower_text(shadow).split())
+        if not present:
+            return text  # most texts: no short form stands alone (a few C-level passes)
+        pieces: list[str] = []
+        done = 0
+        for token in _TOKEN_RE.finditer(shadow):
+            if lower_text(token.group()) in present:
+                start, end = token.span()
+                pieces += (text[done:start], self._expand(text, start, text[start:end]))
+                done = end
+        return "".join(pieces) + text[done:]

@@ -4,6 +4,7 @@ store's arrays equals the answer computed independently from the same file read 
 from __future__ import annotations
 
 import json
+import os
 import random
 from pathlib import Path
 
@@ -137,6 +138,24 @@ def test_filters_search_and_orders_select_the_rows_memory_would(
     assert rows.preview(0).split()[:5] == words_of(documents[0])[:5]
 
 
+def test_a_word_is_looked_up_in_every_lexicon_entry_holding_it(tmp_path: Path) -> None:
+    """The lookup over the joined lexicon finds what testing each entry finds: words holding
+    the needle twice, at either end, in capitals, and after a word whose lower case is longer
+    than itself (a dotted capital I) so that positions in the joined text shift."""
+    words = ["İstanbul", "ngonngon", "NGON", "xngon", "ngo", "ngon_lành", "aaa", "n", "İİİ",
+             "cơm", "Ngỗng"]
+    path = tmp_path / "words.jsonl"
+    lines = [json.dumps({"text": " ".join(words[i:] + words[:i]), "label": "pn"[i % 2]},
+                        ensure_ascii=False) for i in range(len(words))]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    store = prepare_store(DataConfig(sources=[str(path)], store="on"), None).store
+    rows = StoreRows(store)
+    for needle in ("ngon", "n", "i̇", "stanbul", "aa", "cơm", "ngỗng", "zz", "ngonngon"):
+        expected = [needle in entry.lower() for entry in store.lexicon]
+        assert rows.matching_words(needle).tolist() == expected, needle
+    assert rows.matching_words("ngon").sum() == 4  # ngonngon, NGON, xngon, ngon_lành
+
+
 @pytest.mark.timeout(180)
 def test_a_cleaned_store_keeps_the_test_split_whole(
         corpus: tuple[DataConfig, list[Document]]) -> None:
@@ -152,3 +171,29 @@ def test_a_cleaned_store_keeps_the_test_split_whole(
     assert all(store.split(int(i)) != "test" for i in dropped)
     assert kept.split_counts()["test"] == StoreDataset(store).split_counts()["test"]
     assert np.all(store.arrays["drop"][dropped] != 0)
+
+
+def test_browsing_a_store_never_imports_torch(tmp_path: Path) -> None:
+    """Fresh interpreter: preparing a store and reading what the Data tab shows of it must not
+    pay torch's import (a C-extension start that held the GIL ~150 ms in the window)."""
+    import subprocess
+    import sys
+
+    source = write_corpus(tmp_path / "reviews.jsonl", count=60)
+    code = (
+        "import sys\n"
+        "from lstm_studio.core.config import DataConfig\n"
+        "from lstm_studio.core.corpus.browse import StoreDataset, StoreRows, summarize_store\n"
+        "from lstm_studio.core.corpus.build import prepare_store\n"
+        f"store = prepare_store(DataConfig(sources=[{str(source)!r}]), None).store\n"
+        "summary = summarize_store(store)\n"
+        "rows = StoreRows(store).rows('', None, None, ('text', True))\n"
+        "print(summary.documents, len(rows), len(StoreDataset(store).split('train')),\n"
+        "      'torch' in sys.modules)\n")
+    env = {**os.environ, "LSTM_STUDIO_HOME": str(tmp_path / "home")}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, env=env, check=False)
+    assert result.returncode == 0, result.stderr
+    documents, rows, train, torch_loaded = result.stdout.split()
+    assert documents == rows == "60" and int(train) > 0
+    assert torch_loaded == "False"

@@ -72,6 +72,27 @@ def test_a_short_form_after_a_number_is_a_unit() -> None:
     assert expand("2 (k) thôi") == "2 (k) thôi"
 
 
+def test_when_punctuation_and_digits_go_later_a_short_form_touching_them_expands() -> None:
+    """In a pipeline that removes punctuation and digits after this step, a comma typed
+    without a space no longer hides a negation, a unit goes with its number, and cleaning the
+    cleaned text changes nothing."""
+    from lstm_studio.core.cleaning_steps import apply_cleaning
+    from lstm_studio.core.config import CleaningConfig
+
+    pipeline = CleaningConfig(segment="off", abbreviations=TABLE)
+    cases = {"ngon,ko đắt": "ngon không đắt", "Ko.dc": "không được", "giá 50k , ko đắt":
+             "giá không đắt", "2 (k) thôi": "thôi", "k_": "không", "ko😀ngon": "không ngon",
+             "0Z": "z", "abc_ko": "abc_ko"}
+    for text, cleaned in cases.items():
+        assert apply_cleaning(text, pipeline) == cleaned, text
+        assert apply_cleaning(cleaned, pipeline) == cleaned, cleaned
+    # Keeping punctuation and digits keeps the strict contexts: nothing is dropped.
+    kept = CleaningConfig(segment="off", abbreviations=TABLE,
+                          steps={"expand_abbreviations": True, "lowercase": True})
+    assert apply_cleaning("giá 50k, ngon,ko", kept) == "giá 50k, ngon,ko"
+    assert apply_cleaning("giá 50 k , ko đắt", kept) == "giá 50 k , không đắt"
+
+
 def test_abbreviations_leave_other_scripts_emoji_and_empty_text_alone() -> None:
     expand = AbbreviationExpander(TABLE)
     assert expand("") == ""
@@ -129,3 +150,22 @@ def test_letter_classes() -> None:
     assert not lacks_diacritics("không ngon")
     assert not lacks_diacritics("")  # no letters at all
     assert not lacks_diacritics("123 😊")
+
+
+def test_characters_that_cleaning_twice_used_to_read_differently() -> None:
+    """Each of these made the cleaned text clean to something else (found by the fuzz tests)."""
+    from lstm_studio.core.cleaning_steps import apply_cleaning, lowercase, normalize_unicode
+    from lstm_studio.core.config import CleaningConfig
+
+    # a dotted capital I: looked up as "iu" (it raised KeyError inside the step), lowered
+    # without a stray combining dot
+    assert AbbreviationExpander({"iu": "yêu"})("anh İU em") == "anh YÊU em"
+    assert lowercase("İ") == "i" and lowercase("İ\u0301") == "í"
+    # invisible format characters go first, before any step reads words around them
+    assert normalize_unicode("k\u00adhông\u200bngon") == "không ngon"
+    # a combining mark typed on a digit goes with the digit
+    pipeline = CleaningConfig(segment="off")
+    for text in ("xin0\u0301 chào", "k\u00ad", "ngon\\nko"):
+        once = apply_cleaning(text, pipeline)
+        assert apply_cleaning(once, pipeline) == once, text
+    assert apply_cleaning("xin0\u0301 chào", pipeline) == "xin chào"

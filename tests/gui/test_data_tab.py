@@ -12,12 +12,7 @@ from PySide6.QtCore import Qt
 from lstm_studio.core.config import DataConfig
 from lstm_studio.core.dataset import Dataset, Document, SourceInfo
 from lstm_studio.gui.data.tab import prepare_dataset
-from lstm_studio.gui.widgets.document_model import (
-    CHUNK,
-    DocumentIndex,
-    DocumentTableModel,
-    sorted_in_slices,
-)
+from lstm_studio.gui.widgets.document_model import DocumentIndex, DocumentTableModel
 from lstm_studio.resources_path import sample_paths
 
 WORDS = ["ngon", "dở", "quán", "nhân_viên", "giá", "rẻ", "đắt", "sạch_sẽ", "phở", "bún_chả"]
@@ -134,12 +129,3 @@ def test_cancel_keeps_the_previous_data(window: Any, qtbot: Any, finish: Any,
     assert window.state.dataset is before
     assert tab.model.rowCount() == len(before)
     assert not tab.task_bar.isVisible()
-
-
-@pytest.mark.parametrize("descending", [False, True])
-def test_sorting_in_slices_is_sorting(descending: bool) -> None:
-    """The big table's sort (slices merged in Python) gives what one stable sort gives."""
-    keys = [(i * 7919) % 97 for i in range(3 * CHUNK + 123)]  # many ties
-    rows = list(range(len(keys)))[::-1]
-    assert (sorted_in_slices(rows, keys.__getitem__, descending)
-            == sorted(rows, key=keys.__getitem__, reverse=descending))

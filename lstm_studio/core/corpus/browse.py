@@ -15,9 +15,13 @@ anywhere else, so this is what a corpus of a million documents can answer in a s
 
 from __future__ import annotations
 
+import threading
+from array import array
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from functools import cached_property
+from itertools import accumulate
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,11 +32,13 @@ from lstm_studio.core.corpus.training import StoredDocuments
 from lstm_studio.core.dataset import SPLITS, Dataset, Document, SourceInfo
 from lstm_studio.core.progress import Progress, report
 from lstm_studio.core.segmentation import looks_segmented
+from lstm_studio.core.sorting import sorted_in_slices
 
 if TYPE_CHECKING:
     from lstm_studio.core.summary import DatasetSummary
 
 PREVIEW_WORDS = 40  # words of a document shown in a table row
+LEXICON_STEP = 20_000  # lexicon entries lowered between progress checks
 SORT_COLUMNS = ("index", "text", "label", "split", "length", "source")
 
 
@@ -132,6 +138,9 @@ class StoreRows:
     def __init__(self, store: TokenStore) -> None:
         self.store = store
         self._lengths: np.ndarray | None = None
+        self._text_rank: np.ndarray | None = None
+        self._lexicon_joined: tuple[str, array] | None = None
+        self._lexicon_lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self.store)
@@ -172,7 +181,7 @@ class StoreRows:
         if sort is None:
             return rows
         column, descending = sort
-        keys = self._sort_keys(column)
+        keys = self._sort_keys(column, progress)
         if keys is None:
             return rows[::-1] if descending else rows
         chosen = keys[rows]
@@ -181,11 +190,49 @@ class StoreRows:
                  else np.argsort(chosen, kind="stable"))
         return rows[order]
 
+    def matching_words(self, word: str, progress: Progress | None = None) -> np.ndarray:
+        """One bool per lexicon entry: does `word` (lower case) occur in it, ignoring case?
+
+        The lexicon of a million reviews holds a million words or more; testing each one in
+        Python took ~150 ms per search, with the GIL. The lowered lexicon is kept as one
+        string instead, and `str.find` jumps from one occurrence to the next in C."""
+        text, starts = self._lexicon_text(progress)
+        wanted = np.zeros(len(starts) - 1, dtype=bool)
+        find, hits = text.find, 0
+        position = find(word)
+        while position >= 0:
+            entry = bisect_right(starts, position) - 1
+            wanted[entry] = True
+            hits += 1
+            if hits % 4096 == 0:
+                report(progress, position, len(text), f"Looking up '{word}'")
+            position = find(word, starts[entry + 1])  # the next entry: one hit per word
+        return wanted
+
+    def prepare_search(self, progress: Progress | None = None) -> None:
+        """Build what a word search reads (see `_lexicon_text`) now, e.g. while loading."""
+        self._lexicon_text(progress)
+
+    def _lexicon_text(self, progress: Progress | None = None) -> tuple[str, array]:
+        """The lowered lexicon joined by newlines, and where each entry starts (plus the
+        end), built once (by the first thread that asks; the others wait for it) in steps
+        between which a cancel stops it. Entries are lowered one by one: lowering can change
+        a word's length (a dotted capital I becomes two characters)."""
+        with self._lexicon_lock:
+            if self._lexicon_joined is None:
+                lexicon = self.store.lexicon
+                lowered: list[str] = []
+                for start in range(0, len(lexicon), LEXICON_STEP):
+                    lowered.extend(entry.lower() for entry in lexicon[start:start + LEXICON_STEP])
+                    report(progress, start, len(lexicon), "Reading the words")
+                starts = array("q", [0])
+                starts.extend(accumulate(len(entry) + 1 for entry in lowered))
+                self._lexicon_joined = ("\n".join(lowered), starts)
+            return self._lexicon_joined
+
     def containing(self, word: str, progress: Progress | None = None) -> np.ndarray:
         """One bool per document: does it hold a word of which `word` is a substring?"""
-        lexicon = self.store.lexicon
-        wanted = np.fromiter((word in entry.lower() for entry in lexicon), dtype=bool,
-                             count=len(lexicon))
+        wanted = self.matching_words(word.lower(), progress)
         found = np.zeros(len(self.store), dtype=bool)
         if not wanted.any():
             return found
@@ -200,7 +247,7 @@ class StoreRows:
             report(progress, stop, total, f"Searching for '{word}'")
         return found
 
-    def _sort_keys(self, column: str) -> np.ndarray | None:
+    def _sort_keys(self, column: str, progress: Progress | None = None) -> np.ndarray | None:
         store = self.store
         if column == "length":
             return self.lengths
@@ -209,22 +256,33 @@ class StoreRows:
         if column == "split":
             return np.asarray(store.arrays["split"])
         if column == "text":  # by the first word (the lexicon in sorted order), then order
-            return self._first_word_rank()
+            return self._first_word_rank(progress)
         if column == "source":
             return np.asarray(store.arrays["source"])
         return None
 
-    def _first_word_rank(self) -> np.ndarray:
+    def _first_word_rank(self, progress: Progress | None = None) -> np.ndarray:
+        """Each document's first word's place in the sorted lexicon (kept once computed).
+        The lexicon is sorted in slices: one C-level sort of a few hundred thousand words
+        would hold the GIL, and the window with it, for a visible moment."""
+        if self._text_rank is not None:
+            return self._text_rank
         store = self.store
-        lexicon = np.asarray(store.lexicon, dtype=object)
+        lexicon = list(store.lexicon)
         rank = np.empty(len(lexicon) + 1, dtype=np.int64)
         rank[0] = -1  # an empty document sorts first
-        rank[1:][np.argsort(lexicon)] = np.arange(len(lexicon))
+
+        def tick(done: int) -> None:
+            report(progress, done, len(lexicon), "Sorting the words")
+
+        order = sorted_in_slices(list(range(len(lexicon))), lexicon.__getitem__, False, tick)
+        rank[1:][np.asarray(order, dtype=np.int64)] = np.arange(len(lexicon))
         starts = store.offsets[:-1]
         empty = self.lengths == 0
         first = np.zeros(len(store), dtype=np.int64)
         first[~empty] = store.tokens[starts[~empty]].astype(np.int64) + 1
-        return rank[first]
+        self._text_rank = rank[first]
+        return self._text_rank
 
 
 def word_totals(store: TokenStore) -> tuple[int, int]:

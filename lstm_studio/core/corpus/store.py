@@ -38,7 +38,9 @@ import numpy as np
 
 from lstm_studio.core.dataset import SPLITS, Document
 
-STORE_VERSION = 1
+# 2: abbreviations touching punctuation or digits expand when those go later (cleaned
+# stores of version 1 hold the old tokens, so they are rebuilt).
+STORE_VERSION = 2
 DROP_REASONS: tuple[str, ...] = ("", "empty", "language")
 
 # name -> (file, dtype) of the per-document arrays

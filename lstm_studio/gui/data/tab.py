@@ -132,8 +132,9 @@ def prepare_store_view(config: DataConfig, progress: Progress | None) -> LoadRes
     index = StoreIndex(store)
     lengths = index.lengths
     p95 = float(np.percentile(lengths, 95)) if len(lengths) else None
-    return LoadResult(dataset, None, config, summarize_store(store, progress), index,
-                      histogram(lengths), p95, store)
+    summary = summarize_store(store, progress)
+    index.rows.prepare_search(progress)  # the first search then answers at once
+    return LoadResult(dataset, None, config, summary, index, histogram(lengths), p95, store)
 
 
 def summary_line(summary: DatasetSummary) -> str:

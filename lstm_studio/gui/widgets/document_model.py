@@ -21,7 +21,6 @@ where a row's text is read from the memory map only when the row is painted.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -30,13 +29,13 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 
 from lstm_studio.core.dataset import Document
 from lstm_studio.core.progress import Progress, report
+from lstm_studio.core.sorting import sorted_in_slices
 
 PREVIEW_CHARS = 160
 COLUMNS = ("#", "Text", "Label", "Split", "Length", "Source")
 ALL = ""  # filter value meaning "any"
 SYNC_ROWS = 50_000  # up to this many documents, rows are computed on the GUI thread
-CHUNK = 10_000  # documents filtered or sorted in one step (a few ms holding the GIL at most)
-MERGE_STEP = 1_000  # rows merged between progress checks (where a worker yields to painting)
+CHUNK = 10_000  # documents filtered in one step (a few ms holding the GIL at most)
 
 
 class RowSource(Protocol):
@@ -145,26 +144,6 @@ def sort_key(index: DocumentIndex, column: int) -> Callable[[int], Any]:
         5: lambda i: docs[i].source,
     }
     return keys.get(column, int)
-
-
-def sorted_in_slices(rows: list[int], key: Callable[[int], Any], descending: bool,
-                     tick: Callable[[int], None] | None = None) -> list[int]:
-    """`sorted(rows, key=key, reverse=descending)`, stable, with no single C call longer than
-    sorting CHUNK items: slices are sorted, then merged by a Python-level heap merge;
-    `tick(done)` is called between steps (a cancelled worker's progress raises there)."""
-    if len(rows) <= CHUNK:
-        return sorted(rows, key=key, reverse=descending)
-    slices = []
-    for start in range(0, len(rows), CHUNK):
-        slices.append(sorted(rows[start:start + CHUNK], key=key, reverse=descending))
-        if tick is not None:
-            tick(start // 2)
-    merged: list[int] = []
-    for row in heapq.merge(*slices, key=key, reverse=descending):
-        merged.append(row)
-        if tick is not None and len(merged) % MERGE_STEP == 0:
-            tick((len(rows) + len(merged)) // 2)
-    return merged
 
 
 # Computes a query's rows off the GUI thread and calls back with them (on the GUI thread).
