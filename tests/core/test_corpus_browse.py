@@ -138,6 +138,24 @@ def test_filters_search_and_orders_select_the_rows_memory_would(
     assert rows.preview(0).split()[:5] == words_of(documents[0])[:5]
 
 
+def test_duplicates_are_equal_token_sequences_not_equal_word_bags(tmp_path: Path) -> None:
+    """The store's hashed keys count what the in-memory summary counts: reordered words, a
+    prefix and a longer text are different documents; copies in other splits are spread."""
+    texts = [("món ngon quá", "train"), ("quá ngon món", "train"), ("món ngon quá", "test"),
+             ("món ngon", "train"), ("món ngon quá nhé", "valid"), ("món ngon quá", "train"),
+             ("ngon", "valid"), ("ngon", "valid")]
+    path = tmp_path / "copies.jsonl"
+    path.write_text("".join(json.dumps({"text": text, "label": "pn"[n % 2], "split": split},
+                                       ensure_ascii=False) + "\n"
+                            for n, (text, split) in enumerate(texts)), encoding="utf-8")
+    config = DataConfig(sources=[str(path)], store="on")
+    store = prepare_store(config, None).store
+    mine, theirs = summarize_store(store), summarize(load_configured(config))
+    assert (mine.duplicates, mine.duplicate_groups, mine.cross_split_duplicates) == (3, 2, 1)
+    assert (theirs.duplicates, theirs.duplicate_groups, theirs.cross_split_duplicates) == (
+        3, 2, 1)
+
+
 def test_a_word_is_looked_up_in_every_lexicon_entry_holding_it(tmp_path: Path) -> None:
     """The lookup over the joined lexicon finds what testing each entry finds: words holding
     the needle twice, at either end, in capitals, and after a word whose lower case is longer

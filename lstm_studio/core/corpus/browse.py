@@ -323,27 +323,66 @@ def summarize_store(store: TokenStore, progress: Progress | None = None) -> Data
         stats = LengthStats(min=int(ordered[0]), median=float(np.median(ordered)),
                             p95=int(ordered[rank - 1]), max=int(ordered[-1]),
                             mean=round(float(ordered.mean()), 2))
-    first_split: dict[int, int] = {}  # hash of a document's token ids -> its split
-    copies: dict[int, int] = {}  # hash -> copies after the first
-    mixed: set[int] = set()  # hashes whose copies sit in more than one split
-    offsets, tokens = store.offsets, store.tokens
-    for number in range(len(store)):
-        key = hash(tokens[int(offsets[number]):int(offsets[number + 1])].tobytes())
-        split = int(splits[number])
-        first = first_split.get(key)
-        if first is None:
-            first_split[key] = split
-        else:
-            copies[key] = copies.get(key, 0) + 1
-            if first != split:
-                mixed.add(key)
-        if number % 20_000 == 0:
-            report(progress, number, len(store), "Looking for duplicates")
+    duplicates, groups, mixed = _duplicate_figures(store, progress)
     words_total, joined_total = word_totals(store)
     return DatasetSummary(
         documents=len(store), splits=per_split, labels=names, lengths=stats,
-        duplicates=sum(copies.values()), duplicate_groups=len(copies),
-        cross_split_duplicates=len(mixed), empty=int((lengths == 0).sum()), non_nfc=0,
+        duplicates=duplicates, duplicate_groups=groups,
+        cross_split_duplicates=mixed, empty=int((lengths == 0).sum()), non_nfc=0,
         sources=[dict(item) for item in store.meta["sources"]],
         word_tokens=words_total, joined_tokens=joined_total,
         looks_segmented=looks_segmented(words_total, joined_total))
+
+
+# Two polynomial hashes of a document's token ids (odd multipliers, arithmetic modulo 2**64),
+# with its length mixed in: 128 bits, so two different documents share a key with a
+# probability of about n**2 / 2**129 (nil for any corpus), while NumPy computes every key.
+_HASH_BASES = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
+_LENGTH_MIX = np.uint64(0x165667B19E3779F9)
+HASH_BLOCK = 50_000  # documents hashed at once (bounds the per-token arrays)
+
+
+def document_keys(store: TokenStore, progress: Progress | None = None,
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Two uint64 arrays: one 128-bit key per document, equal for equal token id sequences."""
+    offsets, tokens = store.offsets, store.tokens
+    lengths = np.diff(offsets).astype(np.int64)
+    keys = (np.zeros(len(store), dtype=np.uint64), np.zeros(len(store), dtype=np.uint64))
+    powers: list[np.ndarray] = [np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64)]
+    for start in range(0, len(store), HASH_BLOCK):
+        stop = min(len(store), start + HASH_BLOCK)
+        sizes = lengths[start:stop]
+        first, last = int(offsets[start]), int(offsets[stop])
+        values = tokens[first:last].astype(np.uint64) + np.uint64(1)  # id 0 counts too
+        starts = (offsets[start:stop] - first).astype(np.int64)
+        position = np.arange(last - first, dtype=np.int64) - np.repeat(starts, sizes)
+        filled = sizes > 0
+        longest = int(sizes.max()) if len(sizes) else 0
+        for number, base in enumerate(_HASH_BASES):
+            if len(powers[number]) < longest:  # base**0 .. base**(longest-1), wrapping
+                powers[number] = np.cumprod(np.concatenate(
+                    [np.ones(1, dtype=np.uint64), np.full(longest - 1, base, dtype=np.uint64)]))
+            if filled.any():
+                sums = np.add.reduceat(values * powers[number][position], starts[filled])
+                keys[number][start:stop][filled] = sums
+            keys[number][start:stop] ^= sizes.astype(np.uint64) * _LENGTH_MIX
+        report(progress, stop, len(store), "Looking for duplicates")
+    return keys
+
+
+def _duplicate_figures(store: TokenStore, progress: Progress | None = None,
+                       ) -> tuple[int, int, int]:
+    """(documents repeating an earlier one, groups of repeats, groups spread over more than
+    one split), as `summarize` counts them, from `document_keys`."""
+    first, second = document_keys(store, progress)
+    if not len(first):
+        return 0, 0, 0
+    order = np.lexsort((np.arange(len(first)), second, first))
+    a, b = first[order], second[order]
+    starts = np.flatnonzero(np.concatenate([[True], (a[1:] != a[:-1]) | (b[1:] != b[:-1])]))
+    sizes = np.diff(np.append(starts, len(order)))
+    repeated = sizes > 1
+    splits = np.asarray(store.arrays["split"])[order].astype(np.int64)
+    spread = (np.maximum.reduceat(splits, starts) != np.minimum.reduceat(splits, starts))
+    return (int((sizes - 1).sum()), int(repeated.sum()), int((spread & repeated).sum()))
+
