@@ -221,13 +221,16 @@ class StoreRows:
         with self._lexicon_lock:
             if self._lexicon_joined is None:
                 lexicon = self.store.lexicon
-                lowered: list[str] = []
-                for start in range(0, len(lexicon), LEXICON_STEP):
-                    lowered.extend(entry.lower() for entry in lexicon[start:start + LEXICON_STEP])
-                    report(progress, start, len(lexicon), "Reading the words")
+                parts: list[str] = []  # the lowered words joined a step at a time
                 starts = array("q", [0])
-                starts.extend(accumulate(len(entry) + 1 for entry in lowered))
-                self._lexicon_joined = ("\n".join(lowered), starts)
+                for start in range(0, len(lexicon), LEXICON_STEP):
+                    lowered = [entry.lower() for entry in lexicon[start:start + LEXICON_STEP]]
+                    offset = starts[-1]
+                    starts.extend(offset + end for end in accumulate(len(entry) + 1
+                                                                     for entry in lowered))
+                    parts.append("\n".join(lowered))
+                    report(progress, start, len(lexicon), "Reading the words")
+                self._lexicon_joined = ("\n".join(parts), starts)
             return self._lexicon_joined
 
     def containing(self, word: str, progress: Progress | None = None) -> np.ndarray:
