@@ -220,7 +220,7 @@ _PICTOGRAPHS = _CharClass(_is_pictograph)
 _STRAY_UNDERSCORES = re.compile(r"_(?:(?<![^\W\d_]_)|(?![^\W\d_]))")  # after runs became one
 _UNDERSCORE_RUNS = re.compile(r"__+")
 _UNDERSCORE_ANY_RUN = re.compile(r"_+")
-_LETTER_RE = re.compile(r"[^\W\d_]")  # a letter or mark, as the underscore rule counts them
+_LETTER_RE = re.compile(r"[^\W\d_]")  # a letter, as the underscore rule counts them
 
 
 def remove_punctuation_digits(text: str) -> str:

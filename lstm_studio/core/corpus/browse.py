@@ -271,7 +271,7 @@ class StoreRows:
         if self._text_rank is not None:
             return self._text_rank
         store = self.store
-        lexicon = list(store.lexicon)
+        lexicon = store.lexicon
         rank = np.empty(len(lexicon) + 1, dtype=np.int64)
         rank[0] = -1  # an empty document sorts first
 
@@ -345,7 +345,7 @@ _LENGTH_MIX = np.uint64(0x165667B19E3779F9)
 HASH_BLOCK = 50_000  # documents hashed at once (bounds the per-token arrays)
 
 
-def document_keys(store: TokenStore, progress: Progress | None = None,
+def _document_keys(store: TokenStore, progress: Progress | None = None,
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Two uint64 arrays: one 128-bit key per document, equal for equal token id sequences."""
     offsets, tokens = store.offsets, store.tokens
@@ -376,8 +376,8 @@ def document_keys(store: TokenStore, progress: Progress | None = None,
 def _duplicate_figures(store: TokenStore, progress: Progress | None = None,
                        ) -> tuple[int, int, int]:
     """(documents repeating an earlier one, groups of repeats, groups spread over more than
-    one split), as `summarize` counts them, from `document_keys`."""
-    first, second = document_keys(store, progress)
+    one split), as `summarize` counts them, from `_document_keys`."""
+    first, second = _document_keys(store, progress)
     if not len(first):
         return 0, 0, 0
     order = np.lexsort((np.arange(len(first)), second, first))
