@@ -1,10 +1,12 @@
-"""The exported training script: one file that needs only torch (and langid), trains on the
-built-in sample and on NTC-SCV-shaped archives, and on NTC-SCV itself lands within a point of
-the app's own run (slow)."""
+"""The exported training script: one file that needs only torch (and langid or pyvi when the
+run used them), cleans text as the app does, trains on the built-in sample and on
+NTC-SCV-shaped archives, and on NTC-SCV itself lands within a point of the app's own run with
+the app's default cleaning (slow)."""
 
 from __future__ import annotations
 
 import re
+import runpy
 import subprocess
 import sys
 import zipfile
@@ -15,6 +17,7 @@ from export_fixtures import random_bundle
 from train_fixtures import sentiment_documents
 
 from lstm_studio.core.cleaning import clean_dataset
+from lstm_studio.core.cleaning_steps import apply_cleaning
 from lstm_studio.core.config import (
     LECTURE_STEPS,
     TOGGLED_STEPS,
@@ -83,6 +86,33 @@ def test_script_trains_on_the_sample_like_the_app_reads_it(tmp_path: Path) -> No
     assert f"vocabulary: {len(vocab)} tokens" in run.stdout
 
 
+# Text the app's Vietnamese steps change: short forms by the punctuation around them, units
+# after numbers, both tone-mark styles, split accents, emoticons, unsegmented and English text.
+CHAT_TEXTS = [
+    "ngon,ko đắt", "giá 50k, ship 2 k", "Ko ngon", "KO NGON LẮM", "hòa bình, thủy tinh, hoàn",
+    "hoàn toàn tốt k?", "nhân viên thân thiện, phục vụ nhanh", "The staff was nice",
+    "quán này ok lắm 😀 k bt :v", "Qua ́ n na ̀ y ngon", "quý khách hòa nhã", "uk dc r :D",
+    "Nhân Viên phục vụ", "món ăn\\nngon", "đã segment_sẵn rồi nhân viên",
+]
+
+
+@pytest.mark.parametrize("tone_style", ["new", "old"])
+def test_script_cleans_text_as_the_app_does(tmp_path: Path, tone_style: str) -> None:
+    """The exported cleaning, read from the script itself, against the app's on every sample
+    review and on chat text: abbreviations, tone marks and pyvi segmentation included."""
+    pytest.importorskip("pyvi")
+    cleaning = CleaningConfig(segment="on", tone_style=tone_style)
+    bundle = random_bundle(cleaning=cleaning)
+    export_model(bundle, "script", tmp_path / "train.py")
+    assert "and pyvi (this run segmented words)" in (tmp_path / "train.py").read_text("utf-8")
+    script = runpy.run_path(str(tmp_path / "train.py"), run_name="exported_script")
+    texts = [d.text for d in load_sources(sample_paths("reviews")).documents] + CHAT_TEXTS
+    differing = {text: (script["clean"](text), apply_cleaning(text, cleaning))
+                 for text in texts if script["clean"](text) != apply_cleaning(text, cleaning)}
+    assert differing == {}
+    assert script["clean"]("hòa, ko") == ("hòa không" if tone_style == "old" else "hoà không")
+
+
 def write_tree_zip(path: Path, top: str, folders: dict[str, list]) -> None:
     with zipfile.ZipFile(path, "w") as archive:
         for folder, docs in folders.items():
@@ -99,9 +129,12 @@ def test_script_reads_other_data_given_on_the_command_line(tmp_path: Path) -> No
     bundle = random_bundle(cleaning=None, max_len=20, cell="lstm", bidirectional=True,
                            pooling="max")  # the packed path of the script
     bundle.labels = ["neg", "pos"]
+    bundle.train_config.class_weight = "balanced"
+    bundle.train_config.select = "macro_f1"
     export_model(bundle, "script", tmp_path / "train.py")
     run = run_script(tmp_path / "train.py", "data_train.zip", "data_test.zip", "--epochs", "1")
     assert run.returncode == 0, run.stderr
+    assert "best epoch chosen by validation macro-f1; class weights [" in run.stdout
     assert "train: 80 of 80" in run.stdout and "valid: 20 of 20" in run.stdout
     assert "test: 30 of 30" in run.stdout and "labels ['neg', 'pos']" in run.stdout
     assert 0.0 <= accuracy(run.stdout, "test") <= 1.0
@@ -120,17 +153,19 @@ def test_script_on_ntc_scv_is_within_one_point_of_the_app(ntc_scv_zips: list[Pat
     from lstm_studio.core.config import ModelConfig, TrainConfig
     from lstm_studio.core.pipeline import train_model
 
-    # Language detection off: the script's langid (pure Python, one process) would add many
-    # minutes on 50,000 reviews; the sample test above covers that path. One thread each, so
-    # the two runs do the same work on a shared machine.
+    # The app's default steps (abbreviations, tone marks, segmentation as decided for the
+    # corpus), language detection off: the script's langid (pure Python, one process) would
+    # add many minutes on 50,000 reviews; the sample test above covers that path. One thread
+    # each, so the two runs do the same work on a shared machine.
     cleaning = CleaningConfig(detect_language=False)
     data_config = DataConfig(sources=[str(p) for p in ntc_scv_zips])
     dataset = load_sources(data_config.sources, data_config)
-    cleaned = clean_dataset(dataset, cleaning).dataset
-    app = train_model(cleaned, VocabConfig(max_size=20000),
+    cleaned = clean_dataset(dataset, cleaning)  # its config holds segmentation as decided
+    assert cleaned.config.segment == "on"
+    app = train_model(cleaned.dataset, VocabConfig(max_size=20000),
                       ModelConfig(cell="lstm", embedding_dim=64, hidden_size=64),
                       TrainConfig(epochs=2, batch_size=64, max_len=100, seed=0, threads=1),
-                      cleaning, data_config, record_run=False)
+                      cleaned.config, data_config, record_run=False)
     export_model(app.bundle, "script", tmp_path / "train_ntc.py")
     run = run_script(tmp_path / "train_ntc.py", timeout=1500)
     assert run.returncode == 0, run.stderr

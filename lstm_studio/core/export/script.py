@@ -17,20 +17,47 @@ from typing import Any
 
 from lstm_studio import __version__
 from lstm_studio.core.checkpoint import ModelBundle
-from lstm_studio.core.config import CLEANING_STEPS, config_to_dict
+from lstm_studio.core.cleaning_steps import enabled_steps
+from lstm_studio.core.config import (
+    CLEANING_STEPS,
+    SEGMENT_STEP,
+    CleaningConfig,
+    config_to_dict,
+)
 from lstm_studio.core.export.common import ExportError, ExportResult, check_target, write_file
+from lstm_studio.core.normalization import default_table, lower_text
 
 TEMPLATE = "train_script.py.txt"
 MODEL_KEYS = ("cell", "nonlinearity", "embedding_dim", "hidden_size", "num_layers",
               "bidirectional", "dropout", "pooling")
 TRAINING_KEYS = ("optimizer", "lr", "weight_decay", "momentum", "batch_size", "epochs",
                  "grad_clip", "early_stopping", "plateau_schedule", "plateau_factor",
-                 "plateau_patience", "restore_best", "seed", "device", "threads")
+                 "plateau_patience", "restore_best", "seed", "device", "threads",
+                 "class_weight", "select")
 
 
 def template_text() -> str:
     return (resources.files("lstm_studio.core.export.templates") / TEMPLATE).read_text(
         encoding="utf-8")
+
+
+def cleaning_settings(cleaning: CleaningConfig) -> dict[str, Any]:
+    """The steps the run applied (segmentation as decided), with their settings resolved:
+    the abbreviation table is written out whole, so the script needs no file of the app's."""
+    enabled = enabled_steps(cleaning)
+    table = cleaning.abbreviations if cleaning.abbreviations is not None else default_table()
+    return {
+        "steps": {name: name in enabled for name in CLEANING_STEPS},
+        "tone_style": cleaning.tone_style,
+        "abbreviations": ({lower_text(key): value for key, value in sorted(table.items())}
+                          if "expand_abbreviations" in enabled else None),
+        "detect_language": cleaning.detect_language,
+        "languages": list(cleaning.languages),
+        "threshold": cleaning.threshold,
+        "candidate_languages": cleaning.candidate_languages,
+        "drop_empty": cleaning.drop_empty,
+        "filter_splits": list(cleaning.filter_splits),
+    }
 
 
 def script_settings(bundle: ModelBundle) -> dict[str, Any]:
@@ -48,15 +75,7 @@ def script_settings(bundle: ModelBundle) -> dict[str, Any]:
             "text_column": data.text_column if data else None,
             "label_column": data.label_column if data else None,
         },
-        "cleaning": None if cleaning is None else {
-            "steps": {name: bool(cleaning.steps.get(name, False)) for name in CLEANING_STEPS},
-            "detect_language": cleaning.detect_language,
-            "languages": list(cleaning.languages),
-            "threshold": cleaning.threshold,
-            "candidate_languages": cleaning.candidate_languages,
-            "drop_empty": cleaning.drop_empty,
-            "filter_splits": list(cleaning.filter_splits),
-        },
+        "cleaning": None if cleaning is None else cleaning_settings(cleaning),
         "vocab": {"min_freq": bundle.vocab_config.min_freq,
                   "max_size": bundle.vocab_config.max_size},
         "max_len": bundle.max_len,
@@ -74,13 +93,22 @@ def describe(bundle: ModelBundle) -> str:
     return " ".join(p for p in parts if p) + f" classifier ({', '.join(bundle.labels)})"
 
 
+def library_note(libraries: list[str]) -> str:
+    """What the script imports besides torch, and why, for its first paragraph."""
+    reasons = {"langid": "this run filtered languages", "pyvi": "this run segmented words"}
+    return "".join(f" and {name} ({reasons[name]})" for name in libraries)
+
+
 def render_script(bundle: ModelBundle, file_name: str) -> str:
     if bundle.task != "classify":
         raise ExportError("The training script covers classifiers; this model is a language "
                           "model (export it as ONNX or as a model card instead).")
     settings = script_settings(bundle)
     run_id = bundle.info.get("run_id")
-    detect = settings["cleaning"] is not None and settings["cleaning"]["detect_language"]
+    cleaning = settings["cleaning"] or {"steps": {}, "detect_language": False}
+    libraries = [name for name, used in (("langid", cleaning["detect_language"]),
+                                         ("pyvi", cleaning["steps"].get(SEGMENT_STEP)))
+                 if used]
     notes = ""
     if bundle.data_config is not None and bundle.data_config.random_split:
         notes = (" The run re-split its data at random; this script keeps the sources' own "
@@ -93,7 +121,7 @@ def render_script(bundle: ModelBundle, file_name: str) -> str:
         "@DATE@": time.strftime("%Y-%m-%d"),
         "@RUN@": f" (run {run_id})" if run_id else "",
         "@NOTES@": notes,
-        "@LANGID_NOTE@": " and langid (this run filtered languages)" if detect else "",
+        "@LIBRARY_NOTE@": library_note(libraries),
         "@FILE_NAME@": file_name,
         "@SETTINGS@": "SETTINGS = " + pprint.pformat(settings, width=96, sort_dicts=False),
     }
