@@ -84,6 +84,7 @@ EXCLUDED_MODULES = (
     "tkinter",
     "_tkinter",
     "matplotlib",
+    "captum",  # dev-only: the attribution cross-check test
     "IPython",
     "jupyter_client",
     "notebook",
