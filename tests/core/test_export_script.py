@@ -113,6 +113,34 @@ def test_script_cleans_text_as_the_app_does(tmp_path: Path, tone_style: str) -> 
     assert script["clean"]("hòa, ko") == ("hòa không" if tone_style == "old" else "hoà không")
 
 
+def test_script_repeats_the_apps_run_on_the_sample(tmp_path: Path) -> None:
+    """Same cleaning, vocabulary, initial weights, batches, class weights and selection: the
+    script's epochs print the app's own figures."""
+    from lstm_studio.core.config import ModelConfig, TrainConfig
+    from lstm_studio.core.pipeline import train_model
+
+    data_config = DataConfig(sources=sample_paths("reviews"))
+    cleaned = clean_dataset(load_sources(data_config.sources, data_config),
+                            CleaningConfig(detect_language=False))
+    app = train_model(cleaned.dataset, VocabConfig(),
+                      ModelConfig(cell="gru", embedding_dim=16, hidden_size=12, pooling="mean"),
+                      TrainConfig(epochs=4, batch_size=16, max_len=40, seed=3, threads=1,
+                                  lr=0.01, class_weight="balanced", select="macro_f1",
+                                  plateau_schedule=True, plateau_patience=0),
+                      cleaned.config, data_config, record_run=False)
+    export_model(app.bundle, "script", tmp_path / "train.py")
+    run = run_script(tmp_path / "train.py")
+    assert run.returncode == 0, run.stderr
+    assert "best epoch chosen by validation macro-f1; class weights [" in run.stdout
+    printed = re.findall(r"^epoch \d+: train loss (\S+) .* valid loss (\S+) +valid accuracy "
+                         r"(\S+) +macro-F1 (\S+)$", run.stdout, re.MULTILINE)
+    expected = [(f"{e['train_loss']:.4f}", f"{e['valid_loss']:.4f}",
+                 f"{e['valid_accuracy']:.4f}", f"{e['valid_macro_f1']:.4f}")
+                for e in app.history]
+    assert printed == expected
+    assert f"test accuracy {app.test['accuracy']:.4f}" in run.stdout
+
+
 def write_tree_zip(path: Path, top: str, folders: dict[str, list]) -> None:
     with zipfile.ZipFile(path, "w") as archive:
         for folder, docs in folders.items():
