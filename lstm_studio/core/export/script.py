@@ -45,12 +45,14 @@ def cleaning_settings(cleaning: CleaningConfig) -> dict[str, Any]:
     """The steps the run applied (segmentation as decided), with their settings resolved:
     the abbreviation table is written out whole, so the script needs no file of the app's."""
     enabled = enabled_steps(cleaning)
-    table = cleaning.abbreviations if cleaning.abbreviations is not None else default_table()
+    table = None
+    if "expand_abbreviations" in enabled:
+        found = cleaning.abbreviations if cleaning.abbreviations is not None else default_table()
+        table = {lower_text(key): value for key, value in sorted(found.items())}
     return {
         "steps": {name: name in enabled for name in CLEANING_STEPS},
         "tone_style": cleaning.tone_style,
-        "abbreviations": ({lower_text(key): value for key, value in sorted(table.items())}
-                          if "expand_abbreviations" in enabled else None),
+        "abbreviations": table,
         "detect_language": cleaning.detect_language,
         "languages": list(cleaning.languages),
         "threshold": cleaning.threshold,
