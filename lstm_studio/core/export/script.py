@@ -98,7 +98,10 @@ def describe(bundle: ModelBundle) -> str:
 def library_note(libraries: list[str]) -> str:
     """What the script imports besides torch, and why, for its first paragraph."""
     reasons = {"langid": "this run filtered languages", "pyvi": "this run segmented words"}
-    return "".join(f" and {name} ({reasons[name]})" for name in libraries)
+    named = [f"{name} ({reasons[name]})" for name in libraries]
+    if not named:
+        return ""
+    return "".join(f", {part}" for part in named[:-1]) + f" and {named[-1]}"
 
 
 def render_script(bundle: ModelBundle, file_name: str) -> str:
